@@ -1,0 +1,36 @@
+import { Hono } from 'hono';
+import type { Logger } from 'pino';
+import { createNoojeeRoutes, type NoojeeConfig } from './dialects/noojee/routes.js';
+import { renderCode } from './dialects/noojee/render.js';
+import { requestLog, type AppVariables } from './http/request-log.js';
+import { createHealthRoutes } from './ops/health.js';
+import type { LeadStore } from './pipeline/ports.js';
+import type { RulesProvider } from './ruleset/rules-holder.js';
+
+export const NOOJEE_BASE = '/servicemanager/rest/CampaignAPI';
+
+export interface AppDeps {
+  store: LeadStore;
+  rules: RulesProvider;
+  logger: Logger;
+  config: NoojeeConfig;
+  newRequestId?: () => string;
+}
+
+/** The whole HTTP surface, built from injected parts; entries (Node, Workers, tests) only wire deps. */
+export function createApp(deps: AppDeps): Hono<{ Variables: AppVariables }> {
+  const app = new Hono<{ Variables: AppVariables }>();
+  app.use(requestLog(deps.logger, deps.newRequestId ?? (() => crypto.randomUUID())));
+
+  app.route('/', createHealthRoutes({ ping: () => deps.store.ping(), rules: deps.rules }));
+  app.route(NOOJEE_BASE, createNoojeeRoutes(deps));
+
+  app.notFound((c) => c.json({ error: 'not found', path: c.req.path }, 404));
+  app.onError((error, c) => {
+    const log = c.get('log') ?? deps.logger;
+    log.error({ event: 'http.unhandled_error', err: error, requestId: c.get('requestId') }, 'unhandled error');
+    const answer = renderCode(103, `server error; quote request id ${c.get('requestId') ?? 'unknown'} to support`);
+    return c.json(answer.body, answer.status);
+  });
+  return app;
+}

@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { parseEnv } from '../config/env.js';
+import { startNodeServer } from '../entry/node.js';
+import { formatRuleErrors, RuleLoadError } from '../ruleset/rule-error.js';
+import { compileRuleSet } from '../ruleset/rule-set.js';
+import { readRulesDir } from '../ruleset/read-rules-dir.js';
+import { migratePostgres } from '../store/backends/postgres.js';
+
+const USAGE = `usage: leadgate <command>
+  serve                 run the gateway (what npm start runs)
+  rules check [dir]     load and validate a rules folder exactly as the server would
+  migrate               apply the database migrations to DATABASE_URL`;
+
+async function serveCommand(): Promise<void> {
+  const env = parseEnv(process.env);
+  const server = await startNodeServer(env);
+  const stop = () => {
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+async function rulesCheckCommand(dir: string): Promise<number> {
+  const result = compileRuleSet(await readRulesDir(dir));
+  if (!result.ok) {
+    console.error(formatRuleErrors(result.errors));
+    console.error(`${dir}: ${result.errors.length} error(s)`);
+    return 1;
+  }
+  console.log(`${dir}: ${result.rules.files.length} file(s) OK`);
+  return 0;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: {} });
+  const [command, sub, arg] = positionals;
+  switch (command) {
+    case 'serve':
+      await serveCommand();
+      return -1;
+    case 'rules':
+      if (sub === 'check') return rulesCheckCommand(arg ?? parseEnv(process.env).RULES_DIR);
+      break;
+    case 'migrate': {
+      const env = parseEnv(process.env);
+      if (!env.DATABASE_URL) {
+        console.error('migrate needs DATABASE_URL (the embedded store migrates itself at start)');
+        return 1;
+      }
+      await migratePostgres(env.DATABASE_URL);
+      console.log('migrations applied');
+      return 0;
+    }
+  }
+  console.error(USAGE);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(error instanceof RuleLoadError ? error.message : error instanceof Error ? error.message : error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+
+const booleanFlag = z
+  .string()
+  .optional()
+  .transform((v) => v === undefined || !['0', 'false', 'off', 'no'].includes(v.trim().toLowerCase()));
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/** SPEC section 1: every setting the process reads from its environment, parsed once at the entry. */
+export const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  DATABASE_URL: z.string().url().optional(),
+  LEADGATE_DATA_DIR: z.string().min(1).default('./data'),
+  RULES_DIR: z.string().min(1).default('./rules'),
+  LEADGATE_API_KEYS: z
+    .string()
+    .optional()
+    .transform((v) => (v ?? '').split(',').map((k) => k.trim()).filter((k) => k.length > 0)),
+  LEADGATE_DEMO: booleanFlag,
+  LEADGATE_ADMIN_TOKEN: z.string().min(1).optional(),
+  LEADGATE_MAX_CONCURRENCY: positiveInt(32),
+  LEADGATE_QUEUE_TIMEOUT_MS: positiveInt(60_000),
+  LEADGATE_MAX_BATCH: positiveInt(10_000),
+  LEADGATE_MAX_BODY_BYTES: positiveInt(10 * 1024 * 1024),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new Error(`invalid environment:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,61 @@
+import { serve, type ServerType } from '@hono/node-server';
+import { createApp } from '../app.js';
+import type { Env } from '../config/env.js';
+import { createApiKeyCheck } from '../http/api-keys.js';
+import { RuleLoadError } from '../ruleset/rule-error.js';
+import { compileRuleSet } from '../ruleset/rule-set.js';
+import { readRulesDir } from '../ruleset/read-rules-dir.js';
+import { RulesHolder } from '../ruleset/rules-holder.js';
+import { watchRules } from '../ruleset/watch-rules.js';
+import { createLeadStore } from '../store/lead-store.js';
+import { createLogger } from './logger.js';
+import { openStoreBackend } from './open-store.js';
+
+export interface RunningServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Node entry: environment → dependencies → HTTP server. Configuration errors throw before listening. */
+export async function startNodeServer(env: Env): Promise<RunningServer> {
+  const logger = createLogger(env.LOG_LEVEL);
+
+  const loaded = compileRuleSet(await readRulesDir(env.RULES_DIR));
+  if (!loaded.ok) throw new RuleLoadError(loaded.errors);
+  const rules = new RulesHolder(loaded.rules);
+
+  let apiKeys = env.LEADGATE_API_KEYS;
+  if (apiKeys.length === 0) {
+    if (!env.LEADGATE_DEMO) throw new Error('LEADGATE_API_KEYS is required when the demo is off (LEADGATE_DEMO=0)');
+    apiKeys = ['demo'];
+    logger.warn({ event: 'auth.demo_key' }, "LEADGATE_API_KEYS is unset: accepting only the demo key 'demo'; set keys before real use");
+  }
+
+  const backend = await openStoreBackend(env, logger);
+  const store = createLeadStore(backend.runner);
+  const app = createApp({
+    store,
+    rules,
+    logger,
+    config: { isApiKey: createApiKeyCheck(apiKeys), maxBatch: env.LEADGATE_MAX_BATCH, maxBodyBytes: env.LEADGATE_MAX_BODY_BYTES },
+  });
+  const reloader = watchRules(env.RULES_DIR, rules, logger);
+
+  const server: ServerType = await new Promise((resolve) => {
+    const s = serve({ fetch: app.fetch, port: env.PORT }, () => resolve(s));
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : env.PORT;
+  logger.info({ event: 'server.listening', port, store: backend.kind, rulesDir: env.RULES_DIR }, `leadgate listening on :${port}`);
+
+  return {
+    port,
+    async close() {
+      reloader.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await backend.close();
+      logger.info({ event: 'server.stopped' }, 'leadgate stopped');
+      logger.flush();
+    },
+  };
+}

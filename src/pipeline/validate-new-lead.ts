@@ -1,0 +1,128 @@
+import { parseCallbackDate, zonedWallClockToInstant } from '../leads/callback-date.js';
+import { isNoChange } from '../leads/no-change.js';
+import { parsePhone } from '../leads/phone.js';
+import { isScalar, scalarText, type LeadFields, type Scalar } from '../leads/scalar.js';
+import { classifyFieldName, type SystemField } from '../leads/system-fields.js';
+import { failure, type LeadResult } from './lead-result.js';
+import type { NewLead } from './ports.js';
+import type { ContactHours } from '../ruleset/dialer.js';
+import type { Target } from './target.js';
+
+export const DEFAULT_PRIORITY = 10;
+
+export interface SplitFields {
+  system: Partial<Record<SystemField, Scalar>>;
+  plain: LeadFields;
+}
+
+/** Separates `nj*` system fields (any case) from the lead's own fields; 204 for anything malformed. */
+export function splitFields(raw: unknown): { ok: true; fields: SplitFields } | { ok: false; result: LeadResult } {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return { ok: false, result: failure(204, 'a lead must be a JSON object of field names to values') };
+  }
+  const system: SplitFields['system'] = {};
+  const plain: LeadFields = {};
+  for (const [name, value] of Object.entries(raw)) {
+    if (!isScalar(value)) {
+      return { ok: false, result: failure(204, `field '${name}' must be a string, number, boolean or null`) };
+    }
+    const kind = classifyFieldName(name);
+    if (kind.kind === 'unknownSystem') return { ok: false, result: failure(204, `unknown system field '${name}'`) };
+    if (kind.kind === 'system') {
+      if (kind.name in system) return { ok: false, result: failure(204, `system field '${kind.name}' is given twice`) };
+      system[kind.name] = value;
+    } else {
+      plain[name] = value;
+    }
+  }
+  return { ok: true, fields: { system, plain } };
+}
+
+const isBlank = (value: Scalar | undefined) => scalarText(value).trim() === '';
+
+/**
+ * Turns one inserted lead into a `NewLead`, or the first failing check in the SPEC's order:
+ * 204 → 108 → 102 → 202 → 114 → 111 → 201. (104, 112 and 105 are the store's, race-free.)
+ */
+export interface InsertContext {
+  target: Target;
+  /** every contact-hours entry of the rules, keyed by lower-case name */
+  contactHours: ReadonlyMap<string, ContactHours>;
+  allowDuplicates: boolean;
+}
+
+export function validateNewLead(raw: unknown, context: InsertContext): { ok: true; lead: NewLead } | { ok: false; result: LeadResult } {
+  const { target } = context;
+  const split = splitFields(raw);
+  if (!split.ok) return split;
+  const { system, plain } = split.fields;
+
+  const action = scalarText(system.njAction).trim();
+  if (action !== '' && action.toUpperCase() !== 'ADD') {
+    return { ok: false, result: failure(204, `njAction '${action}' is only accepted by injectLeads; inserts are ADD`) };
+  }
+  for (const name of ['njDisposition', 'njAllocationName'] as const) {
+    if (!isBlank(system[name])) return { ok: false, result: failure(204, `${name} applies to updates, not inserts`) };
+  }
+
+  const noChange = [...Object.entries(system), ...Object.entries(plain)].find(([, value]) => isNoChange(value));
+  if (noChange) return { ok: false, result: failure(108, `field '${noChange[0]}' holds <No Change>, which only updates accept`) };
+
+  const { template } = target;
+  const phones: string[] = [];
+  let invalidPhone: { field: string; text: string } | undefined;
+  for (const field of template.phoneFields) {
+    const parsed = parsePhone(plain[field], template.country);
+    if (parsed.kind === 'valid' && !phones.includes(parsed.e164)) phones.push(parsed.e164);
+    if (parsed.kind === 'invalid' && !invalidPhone) invalidPhone = { field, text: parsed.text };
+  }
+  if (phones.length === 0) {
+    return { ok: false, result: failure(102, `none of the phone fields (${template.phoneFields.join(', ')}) holds a usable ${template.country} number`) };
+  }
+  if (invalidPhone) {
+    return { ok: false, result: failure(202, `field '${invalidPhone.field}': '${invalidPhone.text}' is not a ${template.country} phone number`) };
+  }
+
+  const wallClock = isBlank(system.njCallBackDate) ? null : parseCallbackDate(system.njCallBackDate);
+  if (!isBlank(system.njCallBackDate) && !wallClock) {
+    return { ok: false, result: failure(114, `njCallBackDate '${scalarText(system.njCallBackDate)}' is not 'yyyy/MM/dd HH:mm[:ss]' or not a real date`) };
+  }
+
+  let contactHours = template.contactHours;
+  if (!isBlank(system.njContactHours)) {
+    const named = context.contactHours.get(scalarText(system.njContactHours).trim().toLowerCase());
+    if (!named) return { ok: false, result: failure(111, `njContactHours '${scalarText(system.njContactHours)}' names no contact hours`) };
+    contactHours = named;
+  }
+
+  let priority = DEFAULT_PRIORITY;
+  if (!isBlank(system.njPriority)) {
+    const parsed = parsePriority(system.njPriority);
+    if (parsed === null) return { ok: false, result: failure(201, `njPriority '${scalarText(system.njPriority)}' is not an integer from 0 to 100`) };
+    priority = parsed;
+  }
+
+  return {
+    ok: true,
+    lead: {
+      templateId: template.id,
+      campaignId: target.campaign.id,
+      allocationId: target.allocation.id,
+      externalId: isBlank(system.njExternalLeadId) ? null : scalarText(system.njExternalLeadId).trim(),
+      status: null,
+      callbackAt: wallClock ? zonedWallClockToInstant(wallClock, contactHours.timeZone) : null,
+      priority,
+      contactHours: contactHours.name,
+      fields: plain,
+      phones,
+      dedupe: context.allowDuplicates ? 'none' : template.dedupe,
+    },
+  };
+}
+
+export function parsePriority(value: Scalar | undefined): number | null {
+  const text = scalarText(value).trim();
+  if (!/^\d{1,3}$/.test(text)) return null;
+  const n = Number(text);
+  return n <= 100 ? n : null;
+}

@@ -1,0 +1,31 @@
+import { createHash } from 'node:crypto';
+import { parseDocument } from 'yaml';
+import type { RuleError } from './rule-error.js';
+
+/** One file of a rules folder, by its path relative to the folder (`connects/acme.yaml`). */
+export interface RuleFile {
+  path: string;
+  text: string;
+}
+
+export function ruleFileEtag(file: RuleFile): string {
+  return createHash('sha256').update(file.text).digest('hex');
+}
+
+export const RULE_FILE_PATTERN = /^(?:[a-z0-9][a-z0-9_-]*\/)?[a-z0-9][a-z0-9_.-]*\.(?:ya?ml|json)$/i;
+
+/** Parses YAML (JSON is YAML too); syntax errors name the line and column. */
+export function parseRuleFile(file: RuleFile): { ok: true; data: unknown } | { ok: false; errors: RuleError[] } {
+  const doc = parseDocument(file.text, { prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      errors: doc.errors.map((e) => ({
+        file: file.path,
+        path: e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '',
+        message: e.message.split('\n')[0] ?? e.message,
+      })),
+    };
+  }
+  return { ok: true, data: doc.toJS({ maxAliasCount: 100 }) };
+}

@@ -1,0 +1,56 @@
+import { drizzle } from 'drizzle-orm/postgres-js';
+import { migrate } from 'drizzle-orm/postgres-js/migrator';
+import postgres from 'postgres';
+import { migrationsFolder } from '../migrations-folder.js';
+import type { SqlRunner, StoreBackend } from '../sql-runner.js';
+
+export interface PostgresOptions {
+  poolSize?: number;
+  /** seconds to wait for a connection before a query fails (keeps outages from hanging requests) */
+  connectTimeoutSeconds?: number;
+}
+
+function runnerOver(sql: postgres.Sql | postgres.TransactionSql): SqlRunner {
+  return {
+    async query<R extends object>(text: string, params: readonly unknown[] = []) {
+      // Named prepared statements: parsed once per connection, then only bound and executed.
+      const rows = await sql.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true });
+      return rows as unknown as R[];
+    },
+    async transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
+      if (!('begin' in sql)) throw new Error('nested transactions are not supported');
+      return (await sql.begin((tx) => fn(runnerOver(tx)))) as T;
+    },
+  };
+}
+
+const MIGRATION_LOCK = 7_240_001;
+
+/**
+ * Applies migrations on a connection of its own, under an advisory lock, so several leadgate
+ * processes starting together against one database migrate it exactly once.
+ */
+export async function migratePostgres(url: string): Promise<void> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await sql`select pg_advisory_lock(${MIGRATION_LOCK})`;
+    await migrate(drizzle(sql), { migrationsFolder: migrationsFolder() });
+    await sql`select pg_advisory_unlock(${MIGRATION_LOCK})`;
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+export async function openPostgresBackend(url: string, options: PostgresOptions = {}): Promise<StoreBackend> {
+  await migratePostgres(url);
+  const sql = postgres(url, {
+    max: options.poolSize ?? 20,
+    connect_timeout: options.connectTimeoutSeconds ?? 5,
+    onnotice: () => {},
+  });
+  return {
+    kind: 'postgres',
+    runner: runnerOver(sql),
+    close: () => sql.end({ timeout: 5 }),
+  };
+}

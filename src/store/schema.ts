@@ -1,0 +1,153 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  smallint,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+
+export const leads = pgTable(
+  'leads',
+  {
+    id: bigserial('id', { mode: 'bigint' }).primaryKey(),
+    templateId: integer('template_id').notNull(),
+    campaignId: integer('campaign_id').notNull(),
+    allocationId: integer('allocation_id').notNull(),
+    externalId: text('external_id'),
+    status: text('status'),
+    disposition: text('disposition'),
+    callbackAt: timestamp('callback_at', { withTimezone: true }),
+    priority: smallint('priority').notNull().default(10),
+    contactHours: text('contact_hours').notNull(),
+    fields: jsonb('fields').notNull(),
+    /** the lead's phone numbers in E.164, in phone-field order */
+    phones: text('phones').array().notNull(),
+    state: text('state').notNull().default('active'),
+    /** optimistic concurrency: bumped by every update */
+    version: integer('version').notNull().default(1),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    // 112: an external id belongs to one live lead of a campaign; a reallocated lead hands it on.
+    uniqueIndex('leads_campaign_external_id_uq')
+      .on(t.campaignId, t.externalId)
+      .where(sql`${t.externalId} is not null and ${t.state} <> 'reallocated'`),
+    index('leads_allocation_idx').on(t.allocationId, t.id),
+    index('leads_phones_gin').using('gin', t.phones),
+    index('leads_created_at_idx').on(t.createdAt),
+    check('leads_state_ck', sql`${t.state} in ('active', 'closed', 'reallocated')`),
+    check('leads_priority_ck', sql`${t.priority} between 0 and 100`),
+  ],
+);
+
+/**
+ * De-duplication index: every lead registers each of its phones in its allocation, campaign and
+ * global scope ('a<id>', 'c<id>', 'g'). The primary key makes "one lead per phone per scope" a
+ * database guarantee, whatever number of processes insert concurrently (SPEC 5).
+ */
+export const phoneClaims = pgTable(
+  'phone_claims',
+  {
+    scope: text('scope').notNull(),
+    e164: text('e164').notNull(),
+    leadId: bigint('lead_id', { mode: 'bigint' })
+      .notNull()
+      .references(() => leads.id, { onDelete: 'cascade' }),
+  },
+  (t) => [primaryKey({ name: 'phone_claims_pk', columns: [t.scope, t.e164] }), index('phone_claims_lead_idx').on(t.leadId)],
+);
+
+/** Do-Not-Call entries; campaign_id 0 is the global list. */
+export const dnc = pgTable(
+  'dnc',
+  {
+    e164: text('e164').notNull(),
+    campaignId: integer('campaign_id').notNull().default(0),
+    reason: text('reason'),
+    source: text('source').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ name: 'dnc_pk', columns: [t.e164, t.campaignId] })],
+);
+
+export const callRecords = pgTable(
+  'call_records',
+  {
+    id: bigserial('id', { mode: 'bigint' }).primaryKey(),
+    leadId: bigint('lead_id', { mode: 'bigint' })
+      .notNull()
+      .references(() => leads.id, { onDelete: 'cascade' }),
+    disposition: text('disposition'),
+    /** { field: { old, new } } */
+    changes: jsonb('changes').notNull(),
+    source: text('source').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('call_records_lead_idx').on(t.leadId, t.id)],
+);
+
+/** One row per duplicate-check evaluation (SPEC 3.3). */
+export const decisionRecords = pgTable(
+  'decision_records',
+  {
+    id: bigserial('id', { mode: 'bigint' }).primaryKey(),
+    leadId: bigint('lead_id', { mode: 'bigint' }),
+    phone: text('phone'),
+    entryPoint: text('entry_point').notNull(),
+    connect: text('connect'),
+    request: jsonb('request'),
+    crmStatus: integer('crm_status'),
+    latencyMs: integer('latency_ms'),
+    answer: text('answer'),
+    matchedRow: integer('matched_row'),
+    values: jsonb('values'),
+    outcome: text('outcome').notNull(),
+    decision: jsonb('decision').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('decision_records_phone_idx').on(t.phone, t.createdAt), index('decision_records_created_idx').on(t.createdAt)],
+);
+
+/** First answers of idempotent requests (Idempotency-Key header, webhook event ids). */
+export const idempotencyRecords = pgTable(
+  'idempotency_records',
+  {
+    key: text('key').primaryKey(),
+    requestHash: text('request_hash').notNull(),
+    status: integer('status'),
+    headers: jsonb('headers'),
+    body: text('body'),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('idempotency_expires_idx').on(t.expiresAt)],
+);
+
+/** Durable outbox for disposition webhooks and deferred work: at-least-once delivery. */
+export const outbox = pgTable(
+  'outbox',
+  {
+    id: bigserial('id', { mode: 'bigint' }).primaryKey(),
+    deliveryId: text('delivery_id').notNull().unique(),
+    kind: text('kind').notNull(),
+    target: text('target'),
+    payload: jsonb('payload').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
+    lastError: text('last_error'),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('outbox_due_idx').on(t.nextAttemptAt).where(sql`${t.deliveredAt} is null`)],
+);

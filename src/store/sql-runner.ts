@@ -1,0 +1,26 @@
+/** The narrow SQL surface the store's hand-written statements need, over postgres.js or PGlite. */
+export interface SqlRunner {
+  query<R extends object = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<R[]>;
+  transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
+}
+
+export interface StoreBackend {
+  kind: 'pglite' | 'postgres';
+  runner: SqlRunner;
+  close(): Promise<void>;
+}
+
+/** Error fields both drivers report, under their own names. */
+export function databaseErrorInfo(error: unknown): { code?: string; constraint?: string } {
+  if (typeof error !== 'object' || error === null) return {};
+  const e = error as { code?: unknown; constraint_name?: unknown; constraint?: unknown };
+  return {
+    code: typeof e.code === 'string' ? e.code : undefined,
+    constraint:
+      typeof e.constraint_name === 'string' ? e.constraint_name : typeof e.constraint === 'string' ? e.constraint : undefined,
+  };
+}
+
+export const UNIQUE_VIOLATION = '23505';
+/** serialization failure and deadlock: the transaction was rolled back and may simply run again */
+export const RETRYABLE_TRANSACTION_CODES = new Set(['40001', '40P01']);
