@@ -1,4 +1,4 @@
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { isSupportedCountry as libSupportsCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import { scalarText, type Scalar } from './scalar.js';
 
 export type PhoneParse =
@@ -20,5 +20,5 @@ export function parsePhone(value: Scalar | undefined, country: CountryCode): Pho
 }
 
 export function isSupportedCountry(code: string): code is CountryCode {
-  return parsePhoneNumberFromString('+1 212 555 0100', code as CountryCode) !== undefined && /^[A-Z]{2}$/.test(code);
+  return libSupportsCountry(code);
 }

@@ -80,7 +80,7 @@ export function validateNewLead(raw: unknown, context: InsertContext): { ok: tru
     return { ok: false, result: failure(102, `none of the phone fields (${template.phoneFields.join(', ')}) holds a usable ${template.country} number`) };
   }
   if (invalidPhone) {
-    return { ok: false, result: failure(202, `field '${invalidPhone.field}': '${invalidPhone.text}' is not a ${template.country} phone number`) };
+    return { ok: false, result: failure(202, `field '${invalidPhone.field}': '${invalidPhone.text}' is not a valid ${template.country} phone number`) };
   }
 
   const wallClock = isBlank(system.njCallBackDate) ? null : parseCallbackDate(system.njCallBackDate);

@@ -16,7 +16,7 @@ export const RULE_FILE_PATTERN = /^(?:[a-z0-9][a-z0-9_-]*\/)?[a-z0-9][a-z0-9_.-]
 
 /** Parses YAML (JSON is YAML too); syntax errors name the line and column. */
 export function parseRuleFile(file: RuleFile): { ok: true; data: unknown } | { ok: false; errors: RuleError[] } {
-  const doc = parseDocument(file.text, { prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(file.text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     return {
       ok: false,

@@ -20,6 +20,10 @@ function runnerOver(db: PgliteQueryable & { transaction?: PGlite['transaction'] 
   };
 }
 
+export function pgliteRunner(pg: PGlite): SqlRunner {
+  return runnerOver(pg, pg);
+}
+
 /**
  * The embedded store: PostgreSQL compiled to WASM, one connection, data in `dataDir`
  * (undefined = in memory, for tests). Migrations run before the store is handed out.
@@ -30,7 +34,7 @@ export async function openPgliteBackend(dataDir?: string): Promise<StoreBackend 
   return {
     kind: 'pglite',
     pg,
-    runner: runnerOver(pg, pg),
+    runner: pgliteRunner(pg),
     close: () => pg.close(),
   };
 }
