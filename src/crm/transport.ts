@@ -1,0 +1,74 @@
+/**
+ * How the CRM client reaches the network. Node uses the undici implementation, Workers the
+ * platform fetch; tests may pass either against the loopback fake CRM.
+ */
+
+export interface CrmTransportRequest {
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+  signal: AbortSignal;
+  /** The transport stops reading and fails with `too-large` once the body exceeds this. */
+  maxResponseBytes: number;
+  /** When false (the default) a transport that resolves names itself refuses private addresses. */
+  allowPrivateNetwork?: boolean;
+}
+
+export interface CrmTransportResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Uint8Array;
+}
+
+export interface CrmTransport {
+  send(request: CrmTransportRequest): Promise<CrmTransportResponse>;
+  close?(): Promise<void>;
+}
+
+export type CrmTransportErrorKind = 'network' | 'too-large' | 'refused-address' | 'aborted';
+
+/** The only error a transport throws; anything else it meets is wrapped as `network`. */
+export class CrmTransportError extends Error {
+  constructor(
+    readonly kind: CrmTransportErrorKind,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'CrmTransportError';
+  }
+}
+
+/** Joins the chunks of a body read under a byte cap. */
+export function concatChunks(chunks: readonly Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return out;
+}
+
+export function tooLarge(limit: number): CrmTransportError {
+  return new CrmTransportError('too-large', `answer is larger than maxResponseBytes (${limit})`);
+}
+
+/** A declared Content-Length over the cap fails before any of the body is read. */
+export function declaredLengthExceeds(value: string | string[] | null | undefined, limit: number): boolean {
+  const text = Array.isArray(value) ? value[0] : value;
+  if (!text || !/^\d+$/.test(text.trim())) return false;
+  return Number(text) > limit;
+}
+
+/** Text of an error for `detail`: the message plus its cause's code, e.g. `fetch failed (ECONNRESET)`. */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause;
+  const code =
+    (error as { code?: unknown }).code ??
+    (cause && typeof cause === 'object' ? (cause as { code?: unknown }).code : undefined);
+  const causeText = cause instanceof Error && cause.message !== error.message ? `: ${cause.message}` : '';
+  return `${error.message}${causeText}${typeof code === 'string' && !error.message.includes(code) ? ` (${code})` : ''}`;
+}

@@ -1,0 +1,144 @@
+import { lookup as dnsLookup } from 'node:dns/promises';
+import type { LookupAddress, LookupOptions } from 'node:dns';
+import { Pool } from 'undici';
+import { isIpLiteral, isPrivateAddress } from './network-guard.js';
+import {
+  concatChunks,
+  CrmTransportError,
+  declaredLengthExceeds,
+  describeError,
+  tooLarge,
+  type CrmTransport,
+  type CrmTransportRequest,
+  type CrmTransportResponse,
+} from './transport.js';
+
+export interface ResolvedAddress {
+  address: string;
+  family: 4 | 6;
+}
+
+/** Name → addresses, like `dns.lookup(name, { all: true })`; injectable so tests need no DNS. */
+export type Resolver = (hostname: string) => Promise<readonly ResolvedAddress[]>;
+
+export interface UndiciTransportOptions {
+  resolve?: Resolver;
+  /** Sockets per origin; unset = as many as requests in flight (the connect's maxConcurrency bounds it). */
+  connections?: number;
+}
+
+export interface UndiciTransport extends CrmTransport {
+  close(): Promise<void>;
+}
+
+const systemResolver: Resolver = async (hostname) => {
+  const found = await dnsLookup(hostname, { all: true, verbatim: true });
+  return found.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
+};
+
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+
+/**
+ * The socket's own DNS lookup: resolves, refuses the name if ANY address is private, and hands
+ * the socket the very addresses it checked, so a DNS answer that changes between the check and
+ * the connect (rebinding) cannot slip a private address in.
+ */
+function guardedLookup(resolve: Resolver, allowPrivateNetwork: boolean) {
+  return (hostname: string, options: LookupOptions, callback: LookupCallback): void => {
+    resolve(hostname)
+      .then((found) => {
+        if (!allowPrivateNetwork) {
+          const bad = found.find((a) => isPrivateAddress(a.address));
+          if (bad) {
+            throw new CrmTransportError('refused-address', `${hostname} resolves to ${bad.address}, a private address`);
+          }
+        }
+        const usable = options.family === 4 || options.family === 6 ? found.filter((a) => a.family === options.family) : found;
+        const first = usable[0];
+        if (!first) {
+          const err: NodeJS.ErrnoException = new Error(`getaddrinfo ENOTFOUND ${hostname}`);
+          err.code = 'ENOTFOUND';
+          throw err;
+        }
+        if (options.all) callback(null, usable.map((a) => ({ address: a.address, family: a.family })));
+        else callback(null, first.address, first.family);
+      })
+      .catch((err: NodeJS.ErrnoException) => callback(err, ''));
+  };
+}
+
+export function createUndiciTransport(options: UndiciTransportOptions = {}): UndiciTransport {
+  const resolve = options.resolve ?? systemResolver;
+  const pools = new Map<string, Pool>();
+
+  const poolFor = (origin: string, allowPrivateNetwork: boolean): Pool => {
+    const key = `${allowPrivateNetwork ? 'private' : 'public'} ${origin}`;
+    let pool = pools.get(key);
+    if (!pool) {
+      pool = new Pool(origin, {
+        connections: options.connections ?? null,
+        connect: { lookup: guardedLookup(resolve, allowPrivateNetwork) },
+      });
+      pools.set(key, pool);
+    }
+    return pool;
+  };
+
+  const failure = (error: unknown, signal: AbortSignal): CrmTransportError => {
+    if (error instanceof CrmTransportError) return error;
+    const cause = error instanceof Error ? error.cause : undefined;
+    if (cause instanceof CrmTransportError) return cause;
+    if (signal.aborted) return new CrmTransportError('aborted', 'request aborted', { cause: error });
+    return new CrmTransportError('network', describeError(error), { cause: error });
+  };
+
+  return {
+    async send(req: CrmTransportRequest): Promise<CrmTransportResponse> {
+      const url = new URL(req.url);
+      const allowPrivate = req.allowPrivateNetwork === true;
+      // IP literals never reach the lookup above.
+      if (!allowPrivate && isIpLiteral(url.hostname) && isPrivateAddress(url.hostname)) {
+        throw new CrmTransportError('refused-address', `${url.hostname} is a private address`);
+      }
+      if (req.signal.aborted) throw new CrmTransportError('aborted', 'request aborted');
+      let res: Awaited<ReturnType<Pool['request']>>;
+      try {
+        res = await poolFor(url.origin, allowPrivate).request({
+          path: `${url.pathname}${url.search}`,
+          method: req.method as 'GET' | 'POST',
+          headers: req.headers,
+          body: req.body,
+          signal: req.signal,
+        });
+      } catch (error) {
+        throw failure(error, req.signal);
+      }
+      const { body } = res;
+      if (declaredLengthExceeds(res.headers['content-length'], req.maxResponseBytes)) {
+        body.destroy();
+        throw tooLarge(req.maxResponseBytes);
+      }
+      const chunks: Uint8Array[] = [];
+      let total = 0;
+      try {
+        for await (const chunk of body as AsyncIterable<Buffer>) {
+          total += chunk.byteLength;
+          if (total > req.maxResponseBytes) {
+            body.destroy();
+            throw tooLarge(req.maxResponseBytes);
+          }
+          chunks.push(chunk);
+        }
+      } catch (error) {
+        throw failure(error, req.signal);
+      }
+      return { status: res.statusCode, headers: res.headers, body: concatChunks(chunks, total) };
+    },
+
+    async close(): Promise<void> {
+      const all = [...pools.values()];
+      pools.clear();
+      await Promise.all(all.map((pool) => pool.close()));
+    },
+  };
+}
