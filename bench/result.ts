@@ -1,0 +1,11 @@
+/** One benchmark figure, with the reference it was measured against in the same run. */
+export interface BenchResult {
+  name: string;
+  value: number;
+  unit: string;
+  reference: string;
+  /** value relative to the reference, so the figure survives a noisy shared machine */
+  ratio: number;
+  target: string;
+  pass: boolean;
+}
