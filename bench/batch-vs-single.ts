@@ -7,7 +7,7 @@ import { readRulesDir } from '../src/ruleset/read-rules-dir.js';
 import { RulesHolder } from '../src/ruleset/rules-holder.js';
 import { openPgliteBackend } from '../src/store/backends/pglite.js';
 import { openPostgresBackend } from '../src/store/backends/postgres.js';
-import { createLeadStore } from '../src/store/lead-store.js';
+import { buildNodeDeps } from '../src/entry/node-deps.js';
 import type { BenchResult } from './result.js';
 
 const LEADS = 1000;
@@ -16,23 +16,26 @@ const QUERY = '?apiKey=bench&fTemplateId=1&fCampaignId=10&fAllocationId=100';
 
 /**
  * insertLeadsFast with 1,000 leads against 1,000 insertLeadFast calls of the same leads, in process
- * on the same store: the batch must cost far less than the loop (SPEC 2.2).
+ * on the same store, duplicate check off: the batch must cost far less than the loop (SPEC 2.2).
  */
 export async function benchBatchVsSingle(databaseUrl = process.env.BENCH_DATABASE_URL): Promise<BenchResult> {
   const backend = databaseUrl ? await openPostgresBackend(databaseUrl) : await openPgliteBackend();
+  let deps: ReturnType<typeof buildNodeDeps> | undefined;
   try {
     await backend.runner.query('truncate leads, phone_claims, dnc cascade');
     const loaded = compileRuleSet(await readRulesDir(new URL('../rules', import.meta.url).pathname));
     if (!loaded.ok) throw new Error('demo rules do not load');
-    const app = createApp({
-      store: createLeadStore(backend.runner),
-      rules: new RulesHolder(loaded.rules),
+    const rules = new RulesHolder({ ...loaded.rules, duplicateCheck: undefined });
+    deps = buildNodeDeps({
+      backend,
+      rules,
       logger: createLogger('silent'),
-      config: { isApiKey: createApiKeyCheck(['bench']), maxBatch: 10_000, maxBodyBytes: 10 << 20 },
+      config: { isApiKey: createApiKeyCheck(['bench']), maxBatch: 10_000, maxBodyBytes: 10 << 20, demo: false, adminToken: undefined },
     });
+    const app = createApp(deps);
     const lead = (i: number, round: number) => ({ phone: `04${String(10_000_000 + round * LEADS + i)}`, surname: `Bench ${i}`, njExternalLeadId: `${round}-${i}` });
     const post = (endpoint: string, body: unknown) =>
-      app.request(`${URL_BASE}/${endpoint}${QUERY}`, { method: 'POST', body: JSON.stringify(body) }).then((r) => r.json() as Promise<{ code: number; counts?: Record<string, number> }>);
+      Promise.resolve(app.request(`${URL_BASE}/${endpoint}${QUERY}`, { method: 'POST', body: JSON.stringify(body) })).then((r) => r.json() as Promise<{ code: number; counts?: Record<string, number> }>);
 
     // warm-up: prepared statements, JIT
     for (let i = 0; i < 50; i += 1) await post('insertLeadFast', lead(i, 0));
@@ -61,6 +64,7 @@ export async function benchBatchVsSingle(databaseUrl = process.env.BENCH_DATABAS
       pass: ratio >= 5,
     };
   } finally {
+    await deps?.close();
     await backend.close();
   }
 }

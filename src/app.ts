@@ -1,19 +1,30 @@
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
+import { createAdminRoutes } from './admin/routes.js';
+import { createDemoCrmRoutes } from './demo/crm-routes.js';
 import { createNoojeeRoutes, type NoojeeConfig } from './dialects/noojee/routes.js';
 import { renderCode } from './dialects/noojee/render.js';
 import { requestLog, type AppVariables } from './http/request-log.js';
 import { createHealthRoutes } from './ops/health.js';
+import type { CrmCaller } from './pipeline/duplicate-check.js';
 import type { LeadStore } from './pipeline/ports.js';
 import type { RulesProvider } from './ruleset/rules-holder.js';
 
 export const NOOJEE_BASE = '/servicemanager/rest/CampaignAPI';
 
+export interface AppConfig extends NoojeeConfig {
+  /** serve the demo CRM under /demo/crm */
+  demo: boolean;
+  /** bearer token for /admin; undefined switches the admin API off */
+  adminToken: string | undefined;
+}
+
 export interface AppDeps {
   store: LeadStore;
+  crm: CrmCaller;
   rules: RulesProvider;
   logger: Logger;
-  config: NoojeeConfig;
+  config: AppConfig;
   newRequestId?: () => string;
 }
 
@@ -24,6 +35,11 @@ export function createApp(deps: AppDeps): Hono<{ Variables: AppVariables }> {
 
   app.route('/', createHealthRoutes({ ping: () => deps.store.ping(), rules: deps.rules }));
   app.route(NOOJEE_BASE, createNoojeeRoutes(deps));
+  app.route(
+    '/admin',
+    createAdminRoutes({ adminToken: deps.config.adminToken, rules: deps.rules, crm: deps.crm, maxBodyBytes: deps.config.maxBodyBytes }),
+  );
+  if (deps.config.demo) app.route('/demo/crm', createDemoCrmRoutes());
 
   app.notFound((c) => c.json({ error: 'not found', path: c.req.path }, 404));
   app.onError((error, c) => {

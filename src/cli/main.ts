@@ -6,15 +6,18 @@ import { formatRuleErrors, RuleLoadError } from '../ruleset/rule-error.js';
 import { compileRuleSet } from '../ruleset/rule-set.js';
 import { readRulesDir } from '../ruleset/read-rules-dir.js';
 import { migratePostgres } from '../store/backends/postgres.js';
+import { rulesTestCommand } from './rules-test.js';
 
 const USAGE = `usage: leadgate <command>
   serve                 run the gateway (what npm start runs)
   rules check [dir]     load and validate a rules folder exactly as the server would
+  rules test <lead.json> <crm-response.json> [--rules dir]
+                        dry-run the duplicate-check table on a CRM answer
   migrate               apply the database migrations to DATABASE_URL`;
 
 async function serveCommand(): Promise<void> {
   const env = parseEnv(process.env);
-  const server = await startNodeServer(env);
+  const server = await startNodeServer(env, process.env);
   const stop = () => {
     server.close().then(
       () => process.exit(0),
@@ -29,7 +32,7 @@ async function serveCommand(): Promise<void> {
 }
 
 async function rulesCheckCommand(dir: string): Promise<number> {
-  const result = compileRuleSet(await readRulesDir(dir));
+  const result = compileRuleSet(await readRulesDir(dir), process.env);
   if (!result.ok) {
     console.error(formatRuleErrors(result.errors));
     console.error(`${dir}: ${result.errors.length} error(s)`);
@@ -40,7 +43,7 @@ async function rulesCheckCommand(dir: string): Promise<number> {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: {} });
+  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { rules: { type: 'string' } } });
   const [command, sub, arg] = positionals;
   switch (command) {
     case 'serve':
@@ -48,6 +51,7 @@ async function main(argv: string[]): Promise<number> {
       return -1;
     case 'rules':
       if (sub === 'check') return rulesCheckCommand(arg ?? parseEnv(process.env).RULES_DIR);
+      if (sub === 'test' && arg && positionals[3]) return rulesTestCommand(values.rules ?? parseEnv(process.env).RULES_DIR, arg, positionals[3]);
       break;
     case 'migrate': {
       const env = parseEnv(process.env);

@@ -7,8 +7,8 @@ import { compileRuleSet } from '../ruleset/rule-set.js';
 import { readRulesDir } from '../ruleset/read-rules-dir.js';
 import { RulesHolder } from '../ruleset/rules-holder.js';
 import { watchRules } from '../ruleset/watch-rules.js';
-import { createLeadStore } from '../store/lead-store.js';
 import { createLogger } from './logger.js';
+import { buildNodeDeps } from './node-deps.js';
 import { openStoreBackend } from './open-store.js';
 
 export interface RunningServer {
@@ -17,10 +17,10 @@ export interface RunningServer {
 }
 
 /** Node entry: environment → dependencies → HTTP server. Configuration errors throw before listening. */
-export async function startNodeServer(env: Env): Promise<RunningServer> {
+export async function startNodeServer(env: Env, rawEnv: Record<string, string | undefined> = {}): Promise<RunningServer> {
   const logger = createLogger(env.LOG_LEVEL);
 
-  const loaded = compileRuleSet(await readRulesDir(env.RULES_DIR));
+  const loaded = compileRuleSet(await readRulesDir(env.RULES_DIR), rawEnv);
   if (!loaded.ok) throw new RuleLoadError(loaded.errors);
   const rules = new RulesHolder(loaded.rules);
 
@@ -32,14 +32,20 @@ export async function startNodeServer(env: Env): Promise<RunningServer> {
   }
 
   const backend = await openStoreBackend(env, logger);
-  const store = createLeadStore(backend.runner);
-  const app = createApp({
-    store,
+  const deps = buildNodeDeps({
+    backend,
     rules,
     logger,
-    config: { isApiKey: createApiKeyCheck(apiKeys), maxBatch: env.LEADGATE_MAX_BATCH, maxBodyBytes: env.LEADGATE_MAX_BODY_BYTES },
+    config: {
+      isApiKey: createApiKeyCheck(apiKeys),
+      maxBatch: env.LEADGATE_MAX_BATCH,
+      maxBodyBytes: env.LEADGATE_MAX_BODY_BYTES,
+      demo: env.LEADGATE_DEMO,
+      adminToken: env.LEADGATE_ADMIN_TOKEN,
+    },
   });
-  const reloader = watchRules(env.RULES_DIR, rules, logger);
+  const app = createApp(deps);
+  const reloader = watchRules(env.RULES_DIR, rules, logger, { env: rawEnv });
 
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, port: env.PORT }, () => resolve(s));
@@ -53,6 +59,7 @@ export async function startNodeServer(env: Env): Promise<RunningServer> {
     async close() {
       reloader.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await deps.close();
       await backend.close();
       logger.info({ event: 'server.stopped' }, 'leadgate stopped');
       logger.flush();

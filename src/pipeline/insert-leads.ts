@@ -1,6 +1,8 @@
 import type { RuleSet } from '../ruleset/rule-set.js';
-import { failure, type LeadResult } from './lead-result.js';
-import type { InsertOutcome, LeadStore, NewLead } from './ports.js';
+import { activeTable, checkWithCrm, type CrmCaller } from './duplicate-check.js';
+import { failure, type LeadResult, type MatchedRule } from './lead-result.js';
+import type { LeadFields } from '../leads/scalar.js';
+import type { InsertOutcome, LeadStore, NewLead, Precheck } from './ports.js';
 import type { Target } from './target.js';
 import { validateNewLead } from './validate-new-lead.js';
 
@@ -16,36 +18,66 @@ export interface InsertCommand {
 
 export interface PipelineDeps {
   store: LeadStore;
+  crm: CrmCaller;
 }
 
-const OUTCOME_RESULTS: Record<Exclude<InsertOutcome['kind'], 'inserted'>, LeadResult> = {
+const REFUSED: Record<Exclude<InsertOutcome['kind'], 'inserted'>, LeadResult> = {
   dnc: failure(104, "one of the lead's phone numbers is on the DNC list"),
   duplicateExternalId: failure(112, 'njExternalLeadId already belongs to a lead of the campaign'),
   duplicatePhone: failure(105, 'a lead with one of these phone numbers already exists'),
 };
 
+const FAILED_VALIDATION = 'the lead was created, but the duplicate check marked it as failed';
+
 /**
- * One insert operation, for one lead or a batch: validate every lead, then write the valid ones
- * in one store call. Results come back in request order.
+ * One insert operation, for one lead or a batch: validate every lead; when the duplicate-check
+ * table applies, drop the leads the store already refuses (104, 112, 105) and let the CRM's answer
+ * decide the rest; then write in one store call. Results come back in request order.
  */
 export async function insertLeads(deps: PipelineDeps, command: InsertCommand): Promise<LeadResult[]> {
   const context = { target: command.target, contactHours: command.rules.dialer.contactHours, allowDuplicates: command.allowDuplicates };
   const results: LeadResult[] = new Array(command.leads.length);
-  const valid: NewLead[] = [];
-  const validIndexes: number[] = [];
+  const valid: Array<{ index: number; lead: NewLead; crmView: () => LeadFields }> = [];
   command.leads.forEach((raw, index) => {
     const checked = validateNewLead(raw, context);
-    if (checked.ok) {
-      valid.push(checked.lead);
-      validIndexes.push(index);
-    } else {
-      results[index] = checked.result;
-    }
+    if (checked.ok) valid.push({ index, lead: checked.lead, crmView: checked.crmView });
+    else results[index] = checked.result;
   });
 
-  const outcomes = await deps.store.insertLeads(valid);
+  let toWrite: Array<{ index: number; lead: NewLead }> = valid;
+  const verdicts = new Map<number, { success: boolean; rule: MatchedRule }>();
+  const table = activeTable(command.rules, command.entry);
+  if (table && valid.length > 0) {
+    const prechecks: Precheck[] = await deps.store.precheckLeads(valid.map((c) => c.lead));
+    const asked = valid.flatMap((candidate, i) => {
+      const precheck = prechecks[i];
+      if (precheck) results[candidate.index] = REFUSED[precheck];
+      return precheck ? [] : [{ index: candidate.index, lead: candidate.lead, crmView: candidate.crmView() }];
+    });
+    const checked = await checkWithCrm(deps.crm, command.rules, table, command.entry, asked);
+    await deps.store.recordDecisions(checked.flatMap((c) => (c.kind === 'answer' ? [c.record] : [])));
+    toWrite = [];
+    for (const c of checked) {
+      if (c.kind === 'answer') {
+        results[c.index] = c.result;
+      } else {
+        toWrite.push(c.candidate);
+        verdicts.set(c.candidate.index, { success: c.success, rule: c.rule });
+      }
+    }
+  }
+
+  const outcomes = await deps.store.insertLeads(toWrite.map((c) => c.lead));
   outcomes.forEach((outcome, i) => {
-    results[validIndexes[i]!] = outcome.kind === 'inserted' ? { code: 0, leadId: outcome.leadId } : OUTCOME_RESULTS[outcome.kind];
+    const index = toWrite[i]!.index;
+    const verdict = verdicts.get(index);
+    if (outcome.kind !== 'inserted') {
+      results[index] = REFUSED[outcome.kind];
+    } else if (verdict && !verdict.success) {
+      results[index] = { code: 205, detail: verdict.rule.reason ? `${FAILED_VALIDATION}: ${verdict.rule.reason}` : FAILED_VALIDATION, leadId: outcome.leadId, rule: verdict.rule };
+    } else {
+      results[index] = verdict ? { code: 0, leadId: outcome.leadId, rule: verdict.rule } : { code: 0, leadId: outcome.leadId };
+    }
   });
   return results;
 }

@@ -16,7 +16,41 @@ export interface NewLead {
   phones: string[];
   /** the scope in which a phone already taken makes this lead a duplicate; 'none' skips the check */
   dedupe: DedupeScope;
+  /** the duplicate-check decided to put the lead's phones on the (global) DNC list */
+  addToDnc?: { reason: string | null };
+  /** the duplicate-check evaluation to record with the lead, in the same transaction */
+  decision?: DecisionRecord;
 }
+
+/** One evaluation of the duplicate-check table (SPEC 3.3), as stored for audit and the admin API. */
+export interface DecisionRecord {
+  entryPoint: string;
+  connect: string;
+  /** the request sent, secrets redacted */
+  request: unknown;
+  crmStatus: number | null;
+  latencyMs: number;
+  /** the CRM's answer, truncated */
+  answer: string | null;
+  matchedRow: number | null;
+  values: unknown[] | null;
+  /** the decision the table (or onError) took */
+  decision: Record<string, unknown>;
+}
+
+/** What became of a decided lead, written into its decision record. */
+export type DecisionOutcome = 'created' | 'skipped' | 'rejected' | 'dnc' | 'duplicate_external_id' | 'duplicate_phone';
+
+/** A decision that creates no lead: recorded, and its DNC additions applied, in one transaction. */
+export interface DecisionWithoutLead {
+  phones: string[];
+  outcome: Extract<DecisionOutcome, 'skipped' | 'rejected'>;
+  addToDnc?: { reason: string | null };
+  decision: DecisionRecord;
+}
+
+/** Read-only verdict before the CRM is asked; the write re-checks it race-free. */
+export type Precheck = 'dnc' | 'duplicateExternalId' | 'duplicatePhone' | null;
 
 export type InsertOutcome =
   | { kind: 'inserted'; leadId: string }
@@ -35,6 +69,9 @@ export interface LeadStore {
    * one lead's failure never undoes another's insert.
    */
   insertLeads(leads: readonly NewLead[]): Promise<InsertOutcome[]>;
+  /** DNC, external-id and phone checks as the write would make them now, in that order; writes nothing. */
+  precheckLeads(leads: readonly NewLead[]): Promise<Precheck[]>;
+  recordDecisions(entries: readonly DecisionWithoutLead[]): Promise<void>;
   /** Cheap round trip that proves the store answers (readiness). */
   ping(): Promise<void>;
 }

@@ -51,7 +51,14 @@ export interface InsertContext {
   allowDuplicates: boolean;
 }
 
-export function validateNewLead(raw: unknown, context: InsertContext): { ok: true; lead: NewLead } | { ok: false; result: LeadResult } {
+export type ValidatedLead = {
+  ok: true;
+  lead: NewLead;
+  /** the lead as a CRM adaptor sees it: its fields, system fields by canonical name, phones in E.164 */
+  crmView: () => LeadFields;
+};
+
+export function validateNewLead(raw: unknown, context: InsertContext): ValidatedLead | { ok: false; result: LeadResult } {
   const { target } = context;
   const split = splitFields(raw);
   if (!split.ok) return split;
@@ -70,10 +77,14 @@ export function validateNewLead(raw: unknown, context: InsertContext): { ok: tru
 
   const { template } = target;
   const phones: string[] = [];
+  const phoneByField: Record<string, string> = {};
   let invalidPhone: { field: string; text: string } | undefined;
   for (const field of template.phoneFields) {
     const parsed = parsePhone(plain[field], template.country);
-    if (parsed.kind === 'valid' && !phones.includes(parsed.e164)) phones.push(parsed.e164);
+    if (parsed.kind === 'valid') {
+      phoneByField[field] = parsed.e164;
+      if (!phones.includes(parsed.e164)) phones.push(parsed.e164);
+    }
     if (parsed.kind === 'invalid' && !invalidPhone) invalidPhone = { field, text: parsed.text };
   }
   if (phones.length === 0) {
@@ -104,6 +115,7 @@ export function validateNewLead(raw: unknown, context: InsertContext): { ok: tru
 
   return {
     ok: true,
+    crmView: () => ({ ...plain, ...(system as LeadFields), ...phoneByField }),
     lead: {
       templateId: template.id,
       campaignId: target.campaign.id,

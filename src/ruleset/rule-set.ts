@@ -1,22 +1,37 @@
+import { compileConnect, connectNameFromFile, type CompiledConnect } from '../crm/compile-connect.js';
 import { compileDialer, type Dialer } from './dialer.js';
+import { compileDuplicateCheck, type CompiledTable } from './duplicate-check/compile.js';
 import type { RuleError } from './rule-error.js';
 import { parseRuleFile, ruleFileEtag, type RuleFile } from './rule-file.js';
 
 /** Everything the rules folder configures, compiled once per load and never mutated. */
 export interface RuleSet {
   dialer: Dialer;
+  connects: ReadonlyMap<string, CompiledConnect>;
+  /** the External API Data Validation table; absent when the folder has no duplicate-check file */
+  duplicateCheck?: CompiledTable;
   files: ReadonlyArray<{ path: string; etag: string }>;
 }
 
 export type RuleSetResult = { ok: true; rules: RuleSet } | { ok: false; errors: RuleError[] };
 
 const DIALER_FILES = ['dialer.yaml', 'dialer.yml', 'dialer.json'];
+const DUPLICATE_CHECK_FILES = ['duplicate-check.yaml', 'duplicate-check.yml', 'duplicate-check.json'];
+const CONNECT_FILE = /^connects\/[^/]+$/;
+
+/** The one file of a kind that may exist under several extensions. */
+function single(files: readonly RuleFile[], names: string[], errors: RuleError[]): string | undefined {
+  const present = names.filter((p) => files.some((f) => f.path === p));
+  if (present.length > 1) errors.push({ file: present.join(', '), path: '', message: 'only one of these files may exist' });
+  return present[0];
+}
 
 /**
  * Compiles a whole rules folder. Every file is checked and every error collected, so an admin
  * sees all problems of an edit at once; a set with any error is never partly used.
+ * `env` resolves `${env:NAME}` secrets in connects.
  */
-export function compileRuleSet(files: readonly RuleFile[]): RuleSetResult {
+export function compileRuleSet(files: readonly RuleFile[], env: Record<string, string | undefined> = {}): RuleSetResult {
   const errors: RuleError[] = [];
   const parsed = new Map<string, unknown>();
   for (const file of files) {
@@ -25,13 +40,8 @@ export function compileRuleSet(files: readonly RuleFile[]): RuleSetResult {
     else errors.push(...result.errors);
   }
 
-  const dialerPaths = DIALER_FILES.filter((p) => files.some((f) => f.path === p));
-  if (dialerPaths.length === 0) {
-    errors.push({ file: 'dialer.yaml', path: '', message: 'missing: the rules folder needs a dialer.yaml' });
-  } else if (dialerPaths.length > 1) {
-    errors.push({ file: dialerPaths.join(', '), path: '', message: 'only one dialer file may exist' });
-  }
-  const dialerPath = dialerPaths[0];
+  const dialerPath = single(files, DIALER_FILES, errors);
+  if (!dialerPath) errors.push({ file: 'dialer.yaml', path: '', message: 'missing: the rules folder needs a dialer.yaml' });
   let dialer: Dialer | undefined;
   if (dialerPath && parsed.has(dialerPath)) {
     const compiled = compileDialer(parsed.get(dialerPath), dialerPath);
@@ -39,9 +49,47 @@ export function compileRuleSet(files: readonly RuleFile[]): RuleSetResult {
     else errors.push(...compiled.errors);
   }
 
+  const connects = new Map<string, CompiledConnect>();
+  for (const file of files.filter((f) => CONNECT_FILE.test(f.path) && parsed.has(f.path))) {
+    const compiled = compileConnect(parsed.get(file.path), file.path, env);
+    if (!compiled.ok) errors.push(...compiled.errors);
+    else if (connects.has(compiled.connect.name)) errors.push({ file: file.path, path: '', message: `a connect named '${compiled.connect.name}' already exists` });
+    else connects.set(connectNameFromFile(file.path), compiled.connect);
+  }
+
+  let duplicateCheck: CompiledTable | undefined;
+  const tablePath = single(files, DUPLICATE_CHECK_FILES, errors);
+  if (tablePath && parsed.has(tablePath)) {
+    const compiled = compileDuplicateCheck(parsed.get(tablePath), tablePath);
+    if (!compiled.ok) errors.push(...compiled.errors);
+    else {
+      duplicateCheck = compiled.table;
+      const connectFile = files.some((f) => f.path.startsWith(`connects/${compiled.table.connect}.`));
+      if (!connects.has(compiled.table.connect) && !connectFile) {
+        errors.push({ file: tablePath, path: 'connect', message: `names no connect: expected connects/${compiled.table.connect}.yaml` });
+      }
+    }
+  }
+
+  if (dialer) {
+    for (const [templateIndex, template] of [...dialer.templates.values()].entries()) {
+      [...template.dispositions.values()].forEach((disposition, i) =>
+        disposition.actions.forEach((action, k) => {
+          if (typeof action === 'object' && 'webhook' in action && !connects.has(action.webhook)) {
+            errors.push({
+              file: dialerPath!,
+              path: `templates[${templateIndex}].dispositions[${i}].actions[${k}].webhook`,
+              message: `names no connect: expected connects/${action.webhook}.yaml`,
+            });
+          }
+        }),
+      );
+    }
+  }
+
   if (errors.length > 0 || !dialer) return { ok: false, errors };
   return {
     ok: true,
-    rules: { dialer, files: files.map((f) => ({ path: f.path, etag: ruleFileEtag(f) })) },
+    rules: { dialer, connects, duplicateCheck, files: files.map((f) => ({ path: f.path, etag: ruleFileEtag(f) })) },
   };
 }

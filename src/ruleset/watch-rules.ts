@@ -15,13 +15,19 @@ export interface RulesReloader {
  * Node only: re-reads the rules folder after changes settle (editors write files in several
  * steps), so a half-saved file is not what gets compiled.
  */
-export function watchRules(dir: string, holder: RulesHolder, logger: Logger, debounceMs = 150): RulesReloader {
+export function watchRules(
+  dir: string,
+  holder: RulesHolder,
+  logger: Logger,
+  options: { env?: Record<string, string | undefined>; debounceMs?: number } = {},
+): RulesReloader {
+  const debounceMs = options.debounceMs ?? 150;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<boolean> | undefined;
 
   const reload = async (): Promise<boolean> => {
     const files = await readRulesDir(dir);
-    const result = compileRuleSet(files);
+    const result = compileRuleSet(files, options.env);
     if (!result.ok) {
       logger.error({ event: 'rules.reload_failed', errors: result.errors }, `rules edit rejected, previous rules stay active:\n${formatRuleErrors(result.errors)}`);
       return false;

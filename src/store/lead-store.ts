@@ -1,6 +1,8 @@
-import type { InsertOutcome, LeadStore, NewLead } from '../pipeline/ports.js';
+import type { DecisionOutcome, DecisionWithoutLead, InsertOutcome, LeadStore, NewLead } from '../pipeline/ports.js';
+import { applyDecisionEffects } from './decision-effects.js';
 import { insertLeadBatch } from './insert-batch.js';
 import { insertOneLead } from './insert-one.js';
+import { precheckLeads } from './precheck.js';
 import { databaseErrorInfo, RETRYABLE_TRANSACTION_CODES, type SqlRunner } from './sql-runner.js';
 
 const TRANSACTION_ATTEMPTS = 3;
@@ -17,12 +19,45 @@ async function inTransaction<T>(runner: SqlRunner, fn: (tx: SqlRunner) => Promis
   }
 }
 
+const OUTCOME_NAMES: Record<InsertOutcome['kind'], DecisionOutcome> = {
+  inserted: 'created',
+  dnc: 'dnc',
+  duplicateExternalId: 'duplicate_external_id',
+  duplicatePhone: 'duplicate_phone',
+};
+
+const hasEffects = (lead: NewLead) => lead.addToDnc !== undefined || lead.decision !== undefined;
+
 export function createLeadStore(runner: SqlRunner): LeadStore {
   return {
     async insertLeads(leads: readonly NewLead[]): Promise<InsertOutcome[]> {
       if (leads.length === 0) return [];
-      if (leads.length === 1) return [await insertOneLead(runner, leads[0]!)];
-      return inTransaction(runner, (tx) => insertLeadBatch(tx, leads));
+      // The hot path: a plain single lead is one statement and one round trip.
+      if (leads.length === 1 && !hasEffects(leads[0]!)) return [await insertOneLead(runner, leads[0]!)];
+      return inTransaction(runner, async (tx) => {
+        const outcomes = await insertLeadBatch(tx, leads);
+        const effects = leads.flatMap((lead, i) => {
+          const outcome = outcomes[i]!;
+          if (!hasEffects(lead)) return [];
+          const created = outcome.kind === 'inserted';
+          return [
+            {
+              phones: lead.phones,
+              leadId: created ? outcome.leadId : null,
+              outcome: OUTCOME_NAMES[outcome.kind],
+              addToDnc: created ? lead.addToDnc : undefined,
+              decision: lead.decision,
+            },
+          ];
+        });
+        await applyDecisionEffects(tx, effects);
+        return outcomes;
+      });
+    },
+    precheckLeads: (leads) => precheckLeads(runner, leads),
+    async recordDecisions(entries: readonly DecisionWithoutLead[]) {
+      if (entries.length === 0) return;
+      await inTransaction(runner, (tx) => applyDecisionEffects(tx, entries.map((e) => ({ ...e, leadId: null }))));
     },
     async ping() {
       await runner.query('select 1');

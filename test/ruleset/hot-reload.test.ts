@@ -35,7 +35,7 @@ describe('rules hot reload', () => {
     const dir = await copyOfBasicRules();
     const t = await createTestApp({ rulesDir: dir });
     const log = memoryLog();
-    const reloader = watchRules(dir, t.rules, log.logger, 20);
+    const reloader = watchRules(dir, t.rules, log.logger, { debounceMs: 20 });
     try {
       const tryCampaign12 = () => postNoojee(t.app, 'insertLeadFast', { phone: '0416000001' }, { fCampaignId: 12, fAllocationId: 120 });
       expect((await tryCampaign12()).body.code).toBe(117);

@@ -7,10 +7,11 @@ import { RuleLoadError } from '../../src/ruleset/rule-error.js';
 import { compileRuleSet } from '../../src/ruleset/rule-set.js';
 import { readRulesDir } from '../../src/ruleset/read-rules-dir.js';
 import { RulesHolder } from '../../src/ruleset/rules-holder.js';
-import { createLeadStore } from '../../src/store/lead-store.js';
+import { buildNodeDeps } from '../../src/entry/node-deps.js';
 import { openTestBackend, type TestBackend } from './test-backend.js';
 
 export const API_KEY = 'test-key-5f1c';
+export const ADMIN_TOKEN = 'admin-token-9d2e';
 export const BASIC_RULES = fileURLToPath(new URL('../fixtures/rules/basic', import.meta.url));
 
 export interface TestAppOptions {
@@ -18,6 +19,10 @@ export interface TestAppOptions {
   backend?: TestBackend;
   maxBatch?: number;
   maxBodyBytes?: number;
+  demo?: boolean;
+  adminToken?: string;
+  /** environment for `${env:NAME}` in connects */
+  env?: Record<string, string | undefined>;
 }
 
 /** Captures log lines so tests can read what would have been logged. */
@@ -32,8 +37,8 @@ export function memoryLog() {
   return { lines, logger: createLogger('debug', stream) };
 }
 
-export async function loadRules(dir: string) {
-  const result = compileRuleSet(await readRulesDir(dir));
+export async function loadRules(dir: string, env: Record<string, string | undefined> = {}) {
+  const result = compileRuleSet(await readRulesDir(dir), env);
   if (!result.ok) throw new RuleLoadError(result.errors);
   return new RulesHolder(result.rules);
 }
@@ -41,26 +46,31 @@ export async function loadRules(dir: string) {
 /** The real app over a real database, as the Node entry builds it, with test-sized knobs. */
 export async function createTestApp(options: TestAppOptions = {}) {
   const backend = options.backend ?? (await openTestBackend());
-  const rules = await loadRules(options.rulesDir ?? BASIC_RULES);
+  const rules = await loadRules(options.rulesDir ?? BASIC_RULES, options.env);
   const log = memoryLog();
-  const store = createLeadStore(backend.runner);
-  const app = createApp({
-    store,
+  const deps = buildNodeDeps({
+    backend,
     rules,
     logger: log.logger,
     config: {
       isApiKey: createApiKeyCheck([API_KEY]),
       maxBatch: options.maxBatch ?? 100,
       maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
+      demo: options.demo ?? false,
+      adminToken: options.adminToken ?? ADMIN_TOKEN,
     },
   });
+  const app = createApp(deps);
   return {
     app,
     backend,
     rules,
-    store,
+    store: deps.store,
     logLines: log.lines,
-    close: () => backend.close(),
+    async close() {
+      await deps.close();
+      await backend.close();
+    },
   };
 }
 

@@ -19,7 +19,10 @@ export interface NoojeeDeps extends PipelineDeps {
 
 type Env = { Variables: AppVariables };
 
-const send = (c: Context<Env>, answer: NoojeeAnswer) => c.json(answer.body, answer.status);
+function send(c: Context<Env>, answer: NoojeeAnswer) {
+  if (answer.retryAfterSeconds !== undefined) c.header('Retry-After', String(answer.retryAfterSeconds));
+  return c.json(answer.body, answer.status);
+}
 
 /** Reads the body as one lead (`single`) or a batch; a lone object and a one-element array are both accepted. */
 function leadsFromBody(body: unknown, shape: 'single' | 'batch'): unknown[] | null {

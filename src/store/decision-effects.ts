@@ -1,0 +1,52 @@
+import type { DecisionOutcome, DecisionRecord } from '../pipeline/ports.js';
+import type { SqlRunner } from './sql-runner.js';
+
+/** Source written on DNC entries the duplicate-check table adds. */
+export const DUPLICATE_CHECK_DNC_SOURCE = 'duplicate-check';
+
+const ADD_TO_DNC = `
+insert into dnc (e164, campaign_id, reason, source)
+select e164, 0, reason, $2::text from jsonb_to_recordset($1::text::jsonb) as r(e164 text, reason text)
+on conflict do nothing`;
+
+const INSERT_DECISIONS = `
+insert into decision_records (lead_id, phone, entry_point, connect, request, crm_status, latency_ms, answer, matched_row, values, outcome, decision)
+select lead_id, phone, entry_point, connect, request, crm_status, latency_ms, answer, matched_row, values, outcome, decision
+from jsonb_to_recordset($1::text::jsonb) as r(
+  lead_id bigint, phone text, entry_point text, connect text, request jsonb, crm_status int, latency_ms int,
+  answer text, matched_row int, values jsonb, outcome text, decision jsonb)`;
+
+export interface DecisionEffect {
+  phones: readonly string[];
+  leadId: string | null;
+  outcome: DecisionOutcome;
+  addToDnc?: { reason: string | null };
+  decision?: DecisionRecord;
+}
+
+/** DNC additions and decision records of several leads: two statements, inside the caller's transaction. */
+export async function applyDecisionEffects(tx: SqlRunner, effects: readonly DecisionEffect[]): Promise<void> {
+  const dnc = effects.flatMap((e) => (e.addToDnc ? e.phones.map((e164) => ({ e164, reason: e.addToDnc!.reason })) : []));
+  if (dnc.length > 0) await tx.query(ADD_TO_DNC, [JSON.stringify(dnc), DUPLICATE_CHECK_DNC_SOURCE]);
+  const records = effects.flatMap((e) =>
+    e.decision
+      ? [
+          {
+            lead_id: e.leadId,
+            phone: e.phones[0] ?? null,
+            entry_point: e.decision.entryPoint,
+            connect: e.decision.connect,
+            request: e.decision.request,
+            crm_status: e.decision.crmStatus,
+            latency_ms: Math.round(e.decision.latencyMs),
+            answer: e.decision.answer,
+            matched_row: e.decision.matchedRow,
+            values: e.decision.values,
+            outcome: e.outcome,
+            decision: e.decision.decision,
+          },
+        ]
+      : [],
+  );
+  if (records.length > 0) await tx.query(INSERT_DECISIONS, [JSON.stringify(records)]);
+}
