@@ -20,7 +20,8 @@ export interface TestAppOptions {
   maxBatch?: number;
   maxBodyBytes?: number;
   demo?: boolean;
-  adminToken?: string;
+  /** null switches the admin API off */
+  adminToken?: string | null;
   /** environment for `${env:NAME}` in connects */
   env?: Record<string, string | undefined>;
 }
@@ -57,7 +58,7 @@ export async function createTestApp(options: TestAppOptions = {}) {
       maxBatch: options.maxBatch ?? 100,
       maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
       demo: options.demo ?? false,
-      adminToken: options.adminToken ?? ADMIN_TOKEN,
+      adminToken: options.adminToken === null ? undefined : (options.adminToken ?? ADMIN_TOKEN),
     },
   });
   const app = createApp(deps);
