@@ -9,14 +9,9 @@
  * (`yyyy-MM-dd'T'HH:mm:ss`), `''` is a quote; any other letter is a load error.
  */
 
-interface DateParts {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-}
+import type { WallClock } from '../leads/callback-date.js';
+
+type DateParts = WallClock;
 
 type Piece = { literal: string } | { token: keyof typeof TOKENS };
 

@@ -1,5 +1,5 @@
+import { concatChunks } from '../lib/bytes.js';
 import {
-  concatChunks,
   CrmTransportError,
   declaredLengthExceeds,
   describeError,

@@ -40,17 +40,6 @@ export class CrmTransportError extends Error {
   }
 }
 
-/** Joins the chunks of a body read under a byte cap. */
-export function concatChunks(chunks: readonly Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return out;
-}
-
 export function tooLarge(limit: number): CrmTransportError {
   return new CrmTransportError('too-large', `answer is larger than maxResponseBytes (${limit})`);
 }

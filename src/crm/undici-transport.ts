@@ -2,8 +2,8 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import type { LookupAddress, LookupOptions } from 'node:dns';
 import { Pool } from 'undici';
 import { isIpLiteral, isPrivateAddress } from './network-guard.js';
+import { concatChunks } from '../lib/bytes.js';
 import {
-  concatChunks,
   CrmTransportError,
   declaredLengthExceeds,
   describeError,

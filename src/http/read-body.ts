@@ -1,3 +1,5 @@
+import { concatChunks } from '../lib/bytes.js';
+
 export type BodyRead = { ok: true; text: string } | { ok: false; reason: 'tooLarge' };
 
 /**
@@ -21,18 +23,7 @@ export async function readBodyLimited(request: Request, maxBytes: number): Promi
     }
     chunks.push(value);
   }
-  return { ok: true, text: new TextDecoder().decode(concat(chunks, size)) };
-}
-
-function concat(chunks: Uint8Array[], size: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
+  return { ok: true, text: new TextDecoder().decode(concatChunks(chunks, size)) };
 }
 
 export type JsonRead = { ok: true; value: unknown } | { ok: false; reason: 'tooLarge' | 'malformed' };
