@@ -31,6 +31,7 @@ export async function benchBatchVsSingle(databaseUrl = process.env.BENCH_DATABAS
       rules,
       logger: createLogger('silent'),
       config: { isApiKey: createApiKeyCheck(['bench']), maxBatch: 10_000, maxBodyBytes: 10 << 20, demo: false, adminToken: undefined },
+      admission: { slots: 32, queueTimeoutMs: 60_000 },
     });
     const app = createApp(deps);
     const lead = (i: number, round: number) => ({ phone: `04${String(10_000_000 + round * LEADS + i)}`, surname: `Bench ${i}`, njExternalLeadId: `${round}-${i}` });

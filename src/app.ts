@@ -7,7 +7,9 @@ import { renderCode } from './dialects/noojee/render.js';
 import { requestLog, type AppVariables } from './http/request-log.js';
 import { createHealthRoutes } from './ops/health.js';
 import type { CrmCaller } from './pipeline/duplicate-check.js';
-import type { LeadStore } from './pipeline/ports.js';
+import type { AdmissionGate } from './pipeline/admission-gate.js';
+import { StoreUnavailableError, type LeadStore } from './pipeline/ports.js';
+import { RETRY_AFTER_SECONDS } from './codes.js';
 import type { RulesProvider } from './ruleset/rules-holder.js';
 
 export const NOOJEE_BASE = '/servicemanager/rest/CampaignAPI';
@@ -22,6 +24,7 @@ export interface AppConfig extends NoojeeConfig {
 export interface AppDeps {
   store: LeadStore;
   crm: CrmCaller;
+  gate: AdmissionGate;
   rules: RulesProvider;
   logger: Logger;
   config: AppConfig;
@@ -44,6 +47,12 @@ export function createApp(deps: AppDeps): Hono<{ Variables: AppVariables }> {
   app.notFound((c) => c.json({ error: 'not found', path: c.req.path }, 404));
   app.onError((error, c) => {
     const log = c.get('log') ?? deps.logger;
+    if (error instanceof StoreUnavailableError) {
+      log.warn({ event: 'store.unavailable', err: error.cause }, 'lead store unavailable');
+      const answer = renderCode(207);
+      c.header('Retry-After', String(RETRY_AFTER_SECONDS));
+      return c.json(answer.body, answer.status);
+    }
     log.error({ event: 'http.unhandled_error', err: error, requestId: c.get('requestId') }, 'unhandled error');
     const answer = renderCode(103, `server error; quote request id ${c.get('requestId') ?? 'unknown'} to support`);
     return c.json(answer.body, answer.status);

@@ -50,12 +50,20 @@ export const RESULT_CODES = {
     description: 'The lead was created, but the external duplicate check marked it as failed.',
   },
   206: { message: 'CRM_UNAVAILABLE', http: 503, description: 'The CRM could not be asked about this lead; retry later.' },
+  207: {
+    message: 'STORE_UNAVAILABLE',
+    http: 503,
+    description: 'The lead store could not be reached; nothing of this request was written unless its answer said so. Retry later.',
+  },
 } as const satisfies Record<number, { message: string; http: number; description: string }>;
 
 export type ResultCode = keyof typeof RESULT_CODES;
 
 /** Codes a caller may fix by retrying later (they come with Retry-After). */
-export const RETRYABLE_CODES: ReadonlySet<ResultCode> = new Set<ResultCode>([109, 206]);
+export const RETRYABLE_CODES: ReadonlySet<ResultCode> = new Set<ResultCode>([109, 206, 207]);
+
+/** The Retry-After hint, in seconds, of a retryable answer that has no better estimate. */
+export const RETRY_AFTER_SECONDS = 5;
 
 export function codeInfo(code: ResultCode): (typeof RESULT_CODES)[ResultCode] {
   return RESULT_CODES[code];

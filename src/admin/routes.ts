@@ -25,7 +25,7 @@ export function createAdminRoutes(deps: AdminDeps): Hono {
 
   routes.post('/rules/test', async (c) => {
     const body = await readJsonLimited(c.req.raw, deps.maxBodyBytes);
-    if (!body.ok) return c.json({ error: body.reason === 'tooLarge' ? 'the body is too large' : 'the body is not valid JSON' }, body.reason === 'tooLarge' ? 413 : 400);
+    if (!body.ok) return c.json({ error: body.detail }, body.reason === 'tooLarge' ? 413 : 400);
     const parsed = ruleTestBody.safeParse(body.value);
     if (!parsed.success || (!('live' in parsed.data) && !('crmResponse' in parsed.data))) {
       return c.json({ error: 'expected {"lead": {...}, "crmResponse": ...} or {"lead": {...}, "live": true}' }, 400);

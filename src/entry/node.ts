@@ -43,6 +43,7 @@ export async function startNodeServer(env: Env, rawEnv: Record<string, string | 
       demo: env.LEADGATE_DEMO,
       adminToken: env.LEADGATE_ADMIN_TOKEN,
     },
+    admission: { slots: env.LEADGATE_MAX_CONCURRENCY, queueTimeoutMs: env.LEADGATE_QUEUE_TIMEOUT_MS },
   });
   const app = createApp(deps);
   const reloader = watchRules(env.RULES_DIR, rules, logger, { env: rawEnv });

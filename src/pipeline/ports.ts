@@ -75,3 +75,11 @@ export interface LeadStore {
   /** Cheap round trip that proves the store answers (readiness). */
   ping(): Promise<void>;
 }
+
+/** The store could not be reached (connection refused, lost, server restarting). Retryable. */
+export class StoreUnavailableError extends Error {
+  constructor(override readonly cause: unknown) {
+    super(`lead store unavailable: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = 'StoreUnavailableError';
+  }
+}

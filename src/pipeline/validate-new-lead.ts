@@ -15,14 +15,29 @@ export interface SplitFields {
   plain: LeadFields;
 }
 
+/** Bounds on one lead, so a hostile body cannot make one lead cost unbounded memory or work. */
+export const LEAD_LIMITS = { fields: 500, fieldNameLength: 200, textLength: 10_000 } as const;
+
 /** Separates `nj*` system fields (any case) from the lead's own fields; 204 for anything malformed. */
 export function splitFields(raw: unknown): { ok: true; fields: SplitFields } | { ok: false; result: LeadResult } {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return { ok: false, result: failure(204, 'a lead must be a JSON object of field names to values') };
   }
+  const entries = Object.entries(raw);
+  if (entries.length > LEAD_LIMITS.fields) {
+    return { ok: false, result: failure(204, `a lead may have at most ${LEAD_LIMITS.fields} fields, got ${entries.length}`) };
+  }
   const system: SplitFields['system'] = {};
-  const plain: LeadFields = {};
-  for (const [name, value] of Object.entries(raw)) {
+  // No prototype: a field named `__proto__` or `constructor` is data, never an object's machinery.
+  const plain: LeadFields = Object.create(null) as LeadFields;
+  for (const [name, value] of entries) {
+    if (name.length === 0 || name.length > LEAD_LIMITS.fieldNameLength) {
+      return { ok: false, result: failure(204, `field names must be 1 to ${LEAD_LIMITS.fieldNameLength} characters long`) };
+    }
+    if (typeof value === 'string' && value.length > LEAD_LIMITS.textLength) {
+      return { ok: false, result: failure(204, `field '${name}' is longer than ${LEAD_LIMITS.textLength} characters`) };
+    }
+    if (name === '__proto__') return { ok: false, result: failure(204, "'__proto__' is not allowed as a field name") };
     if (!isScalar(value)) {
       return { ok: false, result: failure(204, `field '${name}' must be a string, number, boolean or null`) };
     }

@@ -1,5 +1,6 @@
 import type { DecisionOutcome, DecisionWithoutLead, InsertOutcome, LeadStore, NewLead } from '../pipeline/ports.js';
 import { applyDecisionEffects } from './decision-effects.js';
+import { guardedRunner } from './guarded-runner.js';
 import { insertLeadBatch } from './insert-batch.js';
 import { insertOneLead } from './insert-one.js';
 import { precheckLeads } from './precheck.js';
@@ -28,7 +29,8 @@ const OUTCOME_NAMES: Record<InsertOutcome['kind'], DecisionOutcome> = {
 
 const hasEffects = (lead: NewLead) => lead.addToDnc !== undefined || lead.decision !== undefined;
 
-export function createLeadStore(runner: SqlRunner): LeadStore {
+export function createLeadStore(backendRunner: SqlRunner): LeadStore {
+  const runner = guardedRunner(backendRunner);
   return {
     async insertLeads(leads: readonly NewLead[]): Promise<InsertOutcome[]> {
       if (leads.length === 0) return [];

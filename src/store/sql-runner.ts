@@ -24,3 +24,17 @@ export function databaseErrorInfo(error: unknown): { code?: string; constraint?:
 export const UNIQUE_VIOLATION = '23505';
 /** serialization failure and deadlock: the transaction was rolled back and may simply run again */
 export const RETRYABLE_TRANSACTION_CODES = new Set(['40001', '40P01']);
+
+const CONNECTION_ERROR_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH',
+  'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT',
+  // admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections
+  '57P01', '57P02', '57P03', '53300',
+]);
+
+/** Errors that mean "the database is not reachable right now", not "this statement is wrong". */
+export function isConnectionError(error: unknown): boolean {
+  const { code } = databaseErrorInfo(error);
+  if (code && (CONNECTION_ERROR_CODES.has(code) || code.startsWith('08'))) return true;
+  return error instanceof Error && /PGlite is closed/i.test(error.message);
+}

@@ -22,6 +22,7 @@ export interface TestAppOptions {
   demo?: boolean;
   /** null switches the admin API off */
   adminToken?: string | null;
+  admission?: { slots: number; queueTimeoutMs: number };
   /** environment for `${env:NAME}` in connects */
   env?: Record<string, string | undefined>;
 }
@@ -60,6 +61,7 @@ export async function createTestApp(options: TestAppOptions = {}) {
       demo: options.demo ?? false,
       adminToken: options.adminToken === null ? undefined : (options.adminToken ?? ADMIN_TOKEN),
     },
+    admission: options.admission ?? { slots: 32, queueTimeoutMs: 60_000 },
   });
   const app = createApp(deps);
   return {
@@ -67,6 +69,7 @@ export async function createTestApp(options: TestAppOptions = {}) {
     backend,
     rules,
     store: deps.store,
+    gate: deps.gate,
     logLines: log.lines,
     async close() {
       await deps.close();

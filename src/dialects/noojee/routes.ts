@@ -1,5 +1,7 @@
 import { Hono, type Context } from 'hono';
+import { RETRY_AFTER_SECONDS } from '../../codes.js';
 import type { AppVariables } from '../../http/request-log.js';
+import type { AdmissionGate } from '../../pipeline/admission-gate.js';
 import { readJsonLimited } from '../../http/read-body.js';
 import { insertLeads, type PipelineDeps } from '../../pipeline/insert-leads.js';
 import { resolveTarget } from '../../pipeline/target.js';
@@ -13,6 +15,7 @@ export interface NoojeeConfig {
 }
 
 export interface NoojeeDeps extends PipelineDeps {
+  gate: AdmissionGate;
   rules: RulesProvider;
   config: NoojeeConfig;
 }
@@ -45,8 +48,7 @@ export function createNoojeeRoutes(deps: NoojeeDeps): Hono<Env> {
     if (!resolved.ok) return send(c, renderResult(resolved.result));
 
     const body = await readJsonLimited(c.req.raw, deps.config.maxBodyBytes);
-    if (!body.ok && body.reason === 'tooLarge') return send(c, renderCode(203, `the body is larger than ${deps.config.maxBodyBytes} bytes`));
-    if (!body.ok) return send(c, renderCode(204, 'the body is not valid JSON'));
+    if (!body.ok) return send(c, renderCode(body.reason === 'tooLarge' ? 203 : 204, body.detail));
     const leads = leadsFromBody(body.value, shape);
     if (!leads) {
       const expected = shape === 'single' ? 'one lead object (or a one-element array)' : 'an array of lead objects';
@@ -56,13 +58,19 @@ export function createNoojeeRoutes(deps: NoojeeDeps): Hono<Env> {
       return send(c, renderCode(203, `a batch may hold at most ${deps.config.maxBatch} leads, got ${leads.length}`));
     }
 
-    const results = await insertLeads(deps, {
-      entry: 'noojee',
-      rules,
-      target: resolved.target,
-      allowDuplicates: c.req.query('allowDuplicates')?.trim().toLowerCase() === 'true',
-      leads,
-    });
+    const admitted = await deps.gate.run(() =>
+      insertLeads(deps, {
+        entry: 'noojee',
+        rules,
+        target: resolved.target,
+        allowDuplicates: c.req.query('allowDuplicates')?.trim().toLowerCase() === 'true',
+        leads,
+      }),
+    );
+    if (!admitted.admitted) {
+      return send(c, { ...renderCode(109, `waited ${Math.round(admitted.waitedMs)} ms for a free slot; retry later`), retryAfterSeconds: RETRY_AFTER_SECONDS });
+    }
+    const results = admitted.value;
     return send(c, shape === 'single' ? renderResult(results[0]!) : renderBatch(results));
   };
 
