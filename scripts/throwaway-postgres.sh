@@ -36,8 +36,16 @@ start_throwaway_postgres() {
   PG_PORT=${PG_PORT:-$(_free_port)}
   trap stop_throwaway_postgres EXIT
   _pg_as_owner "$PG_BIN/initdb" -D "$THROWAWAY_PG_DIR/data" -U leadgate --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
-  _pg_as_owner "$PG_BIN/pg_ctl" -D "$THROWAWAY_PG_DIR/data" -l "$THROWAWAY_PG_DIR/server.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $THROWAWAY_PG_DIR -c max_connections=300 -c shared_buffers=256MB -c fsync=on" start >/dev/null
+  # Settings go into the config file, so a plain `pg_ctl start` (the fault tests restart the
+  # server) brings it back exactly as it was.
+  cat >> "$THROWAWAY_PG_DIR/data/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $PG_PORT
+unix_socket_directories = '$THROWAWAY_PG_DIR'
+max_connections = 300
+shared_buffers = 256MB
+CONF
+  _pg_as_owner "$PG_BIN/pg_ctl" -D "$THROWAWAY_PG_DIR/data" -l "$THROWAWAY_PG_DIR/server.log" -w -t 60 start >/dev/null
   export THROWAWAY_PG_URL="postgres://leadgate@127.0.0.1:$PG_PORT/postgres"
   export THROWAWAY_PG_DIR PG_PORT PG_BIN PG_OWNER
   echo "throwaway PostgreSQL on 127.0.0.1:$PG_PORT ($THROWAWAY_PG_DIR)" >&2

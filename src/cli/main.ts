@@ -18,7 +18,11 @@ const USAGE = `usage: leadgate <command>
 async function serveCommand(): Promise<void> {
   const env = parseEnv(process.env);
   const server = await startNodeServer(env, process.env);
+  let stopping = false;
   const stop = () => {
+    // A second signal means "now": skip the graceful wait.
+    if (stopping) process.exit(1);
+    stopping = true;
     server.close().then(
       () => process.exit(0),
       (error: unknown) => {
@@ -27,8 +31,8 @@ async function serveCommand(): Promise<void> {
       },
     );
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
 }
 
 async function rulesCheckCommand(dir: string): Promise<number> {

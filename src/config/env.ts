@@ -23,6 +23,8 @@ export const envSchema = z.object({
   LEADGATE_QUEUE_TIMEOUT_MS: positiveInt(60_000),
   LEADGATE_MAX_BATCH: positiveInt(10_000),
   LEADGATE_MAX_BODY_BYTES: positiveInt(10 * 1024 * 1024),
+  /** how long SIGTERM waits for requests in flight before cutting them */
+  LEADGATE_SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

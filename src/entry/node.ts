@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import { serve, type ServerType } from '@hono/node-server';
 import { createApp } from '../app.js';
 import type { Env } from '../config/env.js';
@@ -57,9 +58,23 @@ export async function startNodeServer(env: Env, rawEnv: Record<string, string | 
 
   return {
     port,
+    /**
+     * Graceful stop: refuse new connections, let requests in flight finish (each is a whole lead
+     * operation, so none is cut in half), cut whatever is still open after the bound, then close
+     * the CRM pools and the store, and flush the log.
+     */
     async close() {
+      logger.info({ event: 'server.stopping', boundMs: env.LEADGATE_SHUTDOWN_TIMEOUT_MS }, 'leadgate stopping');
       reloader.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const http = server as Server;
+      const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+      http.closeIdleConnections();
+      const cut = setTimeout(() => {
+        logger.warn({ event: 'server.stop_forced' }, 'requests still open at the shutdown bound were cut');
+        http.closeAllConnections();
+      }, env.LEADGATE_SHUTDOWN_TIMEOUT_MS);
+      await closed;
+      clearTimeout(cut);
       await deps.close();
       await backend.close();
       logger.info({ event: 'server.stopped' }, 'leadgate stopped');

@@ -154,6 +154,8 @@ describe('CRM faults end in onError, never in a lost lead', () => {
     ['invalid JSON', { text: '<html>oops' }, 1, 'invalid-json'],
     ['a reset connection (retried once)', { kind: 'reset' as const }, 2, 'network'],
     ['no answer within the timeout (retried once)', { kind: 'hang' as const }, 2, 'timeout'],
+    ['a slow answer, after the timeout (retried once)', { delayMs: 1000, json: { customer: { status: 'active' } } }, 2, 'timeout'],
+    ['429 with Retry-After past the deadline (not retried)', { status: 429, retryAfter: 30, json: {} }, 1, 'status'],
   ])('%s', async (_name, reply, attempts, failure) => {
     crm.respond(reply);
     const phone = freshMobile();

@@ -73,8 +73,10 @@ describe('hostile and malformed bodies', () => {
   afterAll(async () => {
     await t.close();
   });
-  const post = (body: BodyInit, contentType?: string) =>
-    t.app.request(noojeeUrl('insertLeadFast'), { method: 'POST', body, headers: contentType ? { 'content-type': contentType } : {} }).then(async (r) => ({ status: r.status, body: await r.json() }));
+  const post = async (body: string | Uint8Array, contentType?: string) => {
+    const r = await t.app.request(noojeeUrl('insertLeadFast'), { method: 'POST', body, headers: contentType ? { 'content-type': contentType } : {} });
+    return { status: r.status, body: (await r.json()) as unknown };
+  };
   const malformed = (description: string) => ({ status: 400, body: { code: 204, message: 'MALFORMED_REQUEST', description } });
 
   it.each([
