@@ -5,6 +5,8 @@ import { createDemoCrmRoutes } from './demo/crm-routes.js';
 import { createNoojeeRoutes, type NoojeeConfig } from './dialects/noojee/routes.js';
 import { renderCode } from './dialects/noojee/render.js';
 import { requestLog, type AppVariables } from './http/request-log.js';
+import { requestMetrics } from './http/request-metrics.js';
+import type { Metrics } from './ops/metrics.js';
 import { createHealthRoutes } from './ops/health.js';
 import type { CrmCaller } from './pipeline/duplicate-check.js';
 import type { AdmissionGate } from './pipeline/admission-gate.js';
@@ -25,6 +27,7 @@ export interface AppDeps {
   store: LeadStore;
   crm: CrmCaller;
   gate: AdmissionGate;
+  metrics: Metrics;
   rules: RulesProvider;
   logger: Logger;
   config: AppConfig;
@@ -35,8 +38,13 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): Hono<{ Variables: AppVariables }> {
   const app = new Hono<{ Variables: AppVariables }>();
   app.use(requestLog(deps.logger, deps.newRequestId ?? (() => crypto.randomUUID())));
+  app.use(requestMetrics(deps.metrics));
 
   app.route('/', createHealthRoutes({ ping: () => deps.store.ping(), rules: deps.rules }));
+  app.get('/metrics', async (c) => {
+    const { contentType, body } = await deps.metrics.render();
+    return c.body(body, 200, { 'content-type': contentType });
+  });
   app.route(NOOJEE_BASE, createNoojeeRoutes(deps));
   app.route(
     '/admin',

@@ -45,9 +45,10 @@ export async function startNodeServer(env: Env, rawEnv: Record<string, string | 
       adminToken: env.LEADGATE_ADMIN_TOKEN,
     },
     admission: { slots: env.LEADGATE_MAX_CONCURRENCY, queueTimeoutMs: env.LEADGATE_QUEUE_TIMEOUT_MS },
+    defaultMetrics: true,
   });
   const app = createApp(deps);
-  const reloader = watchRules(env.RULES_DIR, rules, logger, { env: rawEnv });
+  const reloader = watchRules(env.RULES_DIR, rules, logger, { env: rawEnv, onReload: (ok) => deps.metrics.rulesReload(ok) });
 
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, port: env.PORT }, () => resolve(s));

@@ -1,7 +1,8 @@
 import type { MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
 
-export type AppVariables = { requestId: string; log: Logger };
+/** Per-request values: its id, its logger, and the result code its answer carried (for metrics). */
+export type AppVariables = { requestId: string; log: Logger; resultCode: number };
 
 const SECRET_QUERY_PARAMS = /([?&](?:apiKey|auth_token)=)[^&]*/gi;
 

@@ -24,8 +24,9 @@ export interface GateOptions {
   slots: number;
   queueTimeoutMs: number;
   now?: () => number;
-  /** observes each admitted operation's wait, for metrics */
+  /** observe each admitted operation's wait and each refusal, for metrics */
   onWait?: (waitedMs: number) => void;
+  onTimeout?: () => void;
 }
 
 interface Waiter {
@@ -73,6 +74,7 @@ export function createAdmissionGate(options: GateOptions): AdmissionGate {
       const waitedMs = now() - started;
       if (!admitted) {
         counters.timedOut += 1;
+        options.onTimeout?.();
         return { admitted: false, waitedMs };
       }
       counters.admitted += 1;

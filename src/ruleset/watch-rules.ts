@@ -19,7 +19,7 @@ export function watchRules(
   dir: string,
   holder: RulesHolder,
   logger: Logger,
-  options: { env?: Record<string, string | undefined>; debounceMs?: number } = {},
+  options: { env?: Record<string, string | undefined>; debounceMs?: number; onReload?: (ok: boolean) => void } = {},
 ): RulesReloader {
   const debounceMs = options.debounceMs ?? 150;
   let timer: NodeJS.Timeout | undefined;
@@ -28,6 +28,7 @@ export function watchRules(
   const reload = async (): Promise<boolean> => {
     const files = await readRulesDir(dir);
     const result = compileRuleSet(files, options.env);
+    options.onReload?.(result.ok);
     if (!result.ok) {
       logger.error({ event: 'rules.reload_failed', errors: result.errors }, `rules edit rejected, previous rules stay active:\n${formatRuleErrors(result.errors)}`);
       return false;

@@ -23,6 +23,7 @@ export interface NoojeeDeps extends PipelineDeps {
 type Env = { Variables: AppVariables };
 
 function send(c: Context<Env>, answer: NoojeeAnswer) {
+  if (typeof answer.body.code === 'number') c.set('resultCode', answer.body.code);
   if (answer.retryAfterSeconds !== undefined) c.header('Retry-After', String(answer.retryAfterSeconds));
   return c.json(answer.body, answer.status);
 }

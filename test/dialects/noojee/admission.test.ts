@@ -32,6 +32,7 @@ describe('admission control', () => {
     expect(stored).toEqual([{ phones: ['+61418000001'] }]);
     expect(crm.requests).toHaveLength(1);
     expect(t.gate.stats()).toMatchObject({ inFlight: 0, queued: 0, admitted: 1, timedOut: 1 });
+    expect(await (await t.app.request('/metrics')).text()).toMatch(/^leadgate_gate_timeouts_total 1$/m);
   });
 
   it('checks the request before queueing it: a bad request is answered at once', async () => {
