@@ -72,6 +72,13 @@ export interface LeadStore {
   /** DNC, external-id and phone checks as the write would make them now, in that order; writes nothing. */
   precheckLeads(leads: readonly NewLead[]): Promise<Precheck[]>;
   recordDecisions(entries: readonly DecisionWithoutLead[]): Promise<void>;
+  /** The live lead of a campaign holding this external id (reallocated leads have handed it on). */
+  findLeadByExternalId(campaignId: number, externalId: string): Promise<StoredLead | null>;
+  /**
+   * Applies an update if the lead is still at `expectedVersion` (optimistic concurrency), with its
+   * call record, DNC additions, outbox entries and reallocation copy, all in one transaction.
+   */
+  updateLead(update: LeadUpdate): Promise<UpdateOutcome>;
   /** Cheap round trip that proves the store answers (readiness). */
   ping(): Promise<void>;
 }
@@ -83,3 +90,50 @@ export class StoreUnavailableError extends Error {
     this.name = 'StoreUnavailableError';
   }
 }
+
+export type LeadState = 'active' | 'closed' | 'reallocated';
+
+/** A lead as stored, read before an update. */
+export interface StoredLead {
+  id: string;
+  templateId: number;
+  campaignId: number;
+  allocationId: number;
+  externalId: string | null;
+  status: string | null;
+  disposition: string | null;
+  callbackAt: Date | null;
+  priority: number;
+  contactHours: string;
+  fields: LeadFields;
+  phones: string[];
+  state: LeadState;
+  version: number;
+}
+
+export interface FieldChange {
+  old: unknown;
+  new: unknown;
+}
+
+/** One update of a lead: its new values, and what the disposition's actions add. */
+export interface LeadUpdate {
+  leadId: string;
+  expectedVersion: number;
+  fields: LeadFields;
+  phones: string[];
+  disposition: string | null;
+  callbackAt: Date | null;
+  priority: number;
+  contactHours: string;
+  state: Exclude<LeadState, 'reallocated'>;
+  callRecord: { disposition: string | null; changes: Record<string, FieldChange>; source: string };
+  /** the `dnc` action: the lead's phones join the global DNC list */
+  addToDnc?: { reason: string; source: string };
+  /** `webhook` actions: durable outbox entries, delivered after commit */
+  webhooks: Array<{ connect: string; payload: Record<string, unknown> }>;
+  /** REALLOCATE: mark the lead reallocated and copy it, as a fresh lead, into this allocation */
+  reallocateTo?: { allocationId: number; callbackAt: Date | null };
+}
+
+export type UpdateOutcome = { kind: 'updated'; leadId: string } | { kind: 'conflict' };

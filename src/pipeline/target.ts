@@ -21,8 +21,22 @@ function parseId(text: string | undefined): number | null {
   return trimmed && INTEGER.test(trimmed) ? Number(trimmed) : null;
 }
 
+/** Where an update goes: a campaign (the lead is found by its external id), and maybe an allocation. */
+export type CampaignTarget = Omit<Target, 'allocation'> & { allocation?: Allocation };
+
 /** Resolves the Noojee query ids in the SPEC's order: 116, then 117, then 115. */
 export function resolveTarget(dialer: Dialer, ids: TargetIds): { ok: true; target: Target } | { ok: false; result: LeadResult } {
+  const resolved = resolveCampaignTarget(dialer, ids, 'required');
+  if (!resolved.ok) return resolved;
+  return { ok: true, target: resolved.target as Target };
+}
+
+/** As resolveTarget, for updateLeadFast where fAllocationId may be left out (but not be wrong). */
+export function resolveCampaignTarget(
+  dialer: Dialer,
+  ids: TargetIds,
+  allocation: 'required' | 'optional',
+): { ok: true; target: CampaignTarget } | { ok: false; result: LeadResult } {
   const templateId = parseId(ids.templateId);
   const template = templateId === null ? undefined : dialer.templates.get(templateId);
   if (!template) return { ok: false, result: failure(116, describe('fTemplateId', ids.templateId, 'campaign template')) };
@@ -34,15 +48,18 @@ export function resolveTarget(dialer: Dialer, ids: TargetIds): { ok: true; targe
     return { ok: false, result: failure(117, `campaign ${campaign.id} does not belong to template ${template.id}`) };
   }
 
+  if (allocation === 'optional' && (ids.allocationId === undefined || ids.allocationId.trim() === '')) {
+    return { ok: true, target: { template, campaign } };
+  }
   const allocationId = parseId(ids.allocationId);
-  const allocation = allocationId === null ? undefined : campaign.allocations.get(allocationId);
-  if (!allocation) {
+  const found = allocationId === null ? undefined : campaign.allocations.get(allocationId);
+  if (!found) {
     if (allocationId !== null && dialer.allocations.has(allocationId)) {
       return { ok: false, result: failure(115, `allocation ${allocationId} does not belong to campaign ${campaign.id}`) };
     }
     return { ok: false, result: failure(115, describe('fAllocationId', ids.allocationId, 'allocation')) };
   }
-  return { ok: true, target: { template, campaign, allocation } };
+  return { ok: true, target: { template, campaign, allocation: found } };
 }
 
 function describe(parameter: string, value: string | undefined, what: string): string {

@@ -4,6 +4,7 @@ import { guardedRunner } from './guarded-runner.js';
 import { insertLeadBatch } from './insert-batch.js';
 import { insertOneLead } from './insert-one.js';
 import { precheckLeads } from './precheck.js';
+import { findLeadByExternalId, updateLeadInTransaction } from './update-lead.js';
 import { databaseErrorInfo, RETRYABLE_TRANSACTION_CODES, type SqlRunner } from './sql-runner.js';
 
 const TRANSACTION_ATTEMPTS = 3;
@@ -61,6 +62,9 @@ export function createLeadStore(backendRunner: SqlRunner): LeadStore {
       if (entries.length === 0) return;
       await inTransaction(runner, (tx) => applyDecisionEffects(tx, entries.map((e) => ({ ...e, leadId: null }))));
     },
+    findLeadByExternalId: (campaignId, externalId) => findLeadByExternalId(runner, campaignId, externalId),
+    // A lost race writes nothing: the version-checked UPDATE is the transaction's first statement.
+    updateLead: (update) => inTransaction(runner, (tx) => updateLeadInTransaction(tx, update)),
     async ping() {
       await runner.query('select 1');
     },

@@ -1,10 +1,14 @@
 import { Hono, type Context } from 'hono';
 import { RETRY_AFTER_SECONDS } from '../../codes.js';
 import type { AppVariables } from '../../http/request-log.js';
-import type { AdmissionGate } from '../../pipeline/admission-gate.js';
 import { readJsonLimited } from '../../http/read-body.js';
+import type { AdmissionGate } from '../../pipeline/admission-gate.js';
+import { injectLeads } from '../../pipeline/inject-leads.js';
 import { insertLeads, type PipelineDeps } from '../../pipeline/insert-leads.js';
-import { resolveTarget } from '../../pipeline/target.js';
+import type { LeadResult } from '../../pipeline/lead-result.js';
+import { resolveCampaignTarget, type CampaignTarget, type Target } from '../../pipeline/target.js';
+import { updateLead } from '../../pipeline/update-lead.js';
+import type { RuleSet } from '../../ruleset/rule-set.js';
 import type { RulesProvider } from '../../ruleset/rules-holder.js';
 import { renderBatch, renderCode, renderResult, UNAUTHORIZED, type NoojeeAnswer } from './render.js';
 
@@ -34,48 +38,71 @@ function leadsFromBody(body: unknown, shape: 'single' | 'batch'): unknown[] | nu
   return typeof body === 'object' && body !== null ? [body] : null;
 }
 
+interface Operation {
+  shape: 'single' | 'batch';
+  allocation: 'required' | 'optional';
+  run: (deps: NoojeeDeps, rules: RuleSet, target: CampaignTarget, leads: unknown[], allowDuplicates: boolean) => Promise<LeadResult[]>;
+}
+
+/** The endpoints differ only in what they do with the leads; every request check is shared. */
+const OPERATIONS: Record<string, Operation> = {
+  insertLeadFast: {
+    shape: 'single',
+    allocation: 'required',
+    run: (deps, rules, target, leads, allowDuplicates) => insertLeads(deps, { entry: 'noojee', rules, target: target as Target, allowDuplicates, leads }),
+  },
+  insertLeadsFast: {
+    shape: 'batch',
+    allocation: 'required',
+    run: (deps, rules, target, leads, allowDuplicates) => insertLeads(deps, { entry: 'noojee', rules, target: target as Target, allowDuplicates, leads }),
+  },
+  updateLeadFast: {
+    shape: 'single',
+    allocation: 'optional',
+    run: async (deps, rules, target, leads) => [await updateLead(deps, { rules, campaign: target.campaign, raw: leads[0], action: 'MODIFY', source: 'updateLeadFast' })],
+  },
+  injectLeads: {
+    shape: 'batch',
+    allocation: 'required',
+    run: (deps, rules, target, rows, allowDuplicates) =>
+      injectLeads(deps, { entry: 'noojee', rules, target: target as Target, allowDuplicates, rows, source: 'injectLeads' }),
+  },
+};
+
 /** The Noojee Contact CampaignAPI (SPEC 2), mounted at /servicemanager/rest/CampaignAPI. */
 export function createNoojeeRoutes(deps: NoojeeDeps): Hono<Env> {
   const routes = new Hono<Env>();
 
-  const insert = (shape: 'single' | 'batch') => async (c: Context<Env>) => {
-    if (!deps.config.isApiKey(c.req.query('apiKey'))) return send(c, UNAUTHORIZED);
-    const rules = deps.rules.current();
-    const resolved = resolveTarget(rules.dialer, {
-      templateId: c.req.query('fTemplateId'),
-      campaignId: c.req.query('fCampaignId'),
-      allocationId: c.req.query('fAllocationId'),
+  for (const [endpoint, operation] of Object.entries(OPERATIONS)) {
+    routes.post(`/${endpoint}`, async (c) => {
+      if (!deps.config.isApiKey(c.req.query('apiKey'))) return send(c, UNAUTHORIZED);
+      const rules = deps.rules.current();
+      const resolved = resolveCampaignTarget(
+        rules.dialer,
+        { templateId: c.req.query('fTemplateId'), campaignId: c.req.query('fCampaignId'), allocationId: c.req.query('fAllocationId') },
+        operation.allocation,
+      );
+      if (!resolved.ok) return send(c, renderResult(resolved.result));
+
+      const body = await readJsonLimited(c.req.raw, deps.config.maxBodyBytes);
+      if (!body.ok) return send(c, renderCode(body.reason === 'tooLarge' ? 203 : 204, body.detail));
+      const leads = leadsFromBody(body.value, operation.shape);
+      if (!leads) {
+        const expected = operation.shape === 'single' ? 'one lead object (or a one-element array)' : 'an array of lead objects';
+        return send(c, renderCode(204, `the body must be ${expected}`));
+      }
+      if (leads.length > deps.config.maxBatch) {
+        return send(c, renderCode(203, `a batch may hold at most ${deps.config.maxBatch} leads, got ${leads.length}`));
+      }
+
+      const allowDuplicates = c.req.query('allowDuplicates')?.trim().toLowerCase() === 'true';
+      const admitted = await deps.gate.run(() => operation.run(deps, rules, resolved.target, leads, allowDuplicates));
+      if (!admitted.admitted) {
+        return send(c, { ...renderCode(109, `waited ${Math.round(admitted.waitedMs)} ms for a free slot; retry later`), retryAfterSeconds: RETRY_AFTER_SECONDS });
+      }
+      const results = admitted.value;
+      return send(c, operation.shape === 'single' ? renderResult(results[0]!) : renderBatch(results));
     });
-    if (!resolved.ok) return send(c, renderResult(resolved.result));
-
-    const body = await readJsonLimited(c.req.raw, deps.config.maxBodyBytes);
-    if (!body.ok) return send(c, renderCode(body.reason === 'tooLarge' ? 203 : 204, body.detail));
-    const leads = leadsFromBody(body.value, shape);
-    if (!leads) {
-      const expected = shape === 'single' ? 'one lead object (or a one-element array)' : 'an array of lead objects';
-      return send(c, renderCode(204, `the body must be ${expected}`));
-    }
-    if (leads.length > deps.config.maxBatch) {
-      return send(c, renderCode(203, `a batch may hold at most ${deps.config.maxBatch} leads, got ${leads.length}`));
-    }
-
-    const admitted = await deps.gate.run(() =>
-      insertLeads(deps, {
-        entry: 'noojee',
-        rules,
-        target: resolved.target,
-        allowDuplicates: c.req.query('allowDuplicates')?.trim().toLowerCase() === 'true',
-        leads,
-      }),
-    );
-    if (!admitted.admitted) {
-      return send(c, { ...renderCode(109, `waited ${Math.round(admitted.waitedMs)} ms for a free slot; retry later`), retryAfterSeconds: RETRY_AFTER_SECONDS });
-    }
-    const results = admitted.value;
-    return send(c, shape === 'single' ? renderResult(results[0]!) : renderBatch(results));
-  };
-
-  routes.post('/insertLeadFast', insert('single'));
-  routes.post('/insertLeadsFast', insert('batch'));
+  }
   return routes;
 }

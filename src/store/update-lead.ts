@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import type { LeadUpdate, StoredLead, UpdateOutcome } from '../pipeline/ports.js';
+import { scopeKeys } from './dedupe-scopes.js';
+import type { SqlRunner } from './sql-runner.js';
+
+const FIND_BY_EXTERNAL_ID = `
+select id::text, template_id, campaign_id, allocation_id, external_id, status, disposition, callback_at,
+       priority, contact_hours, fields, phones, state, version
+from leads where campaign_id = $1 and external_id = $2 and state <> 'reallocated'`;
+
+interface LeadRow {
+  id: string;
+  template_id: number;
+  campaign_id: number;
+  allocation_id: number;
+  external_id: string | null;
+  status: string | null;
+  disposition: string | null;
+  callback_at: Date | null;
+  priority: number;
+  contact_hours: string;
+  fields: StoredLead['fields'];
+  phones: string[];
+  state: StoredLead['state'];
+  version: number;
+}
+
+export async function findLeadByExternalId(runner: SqlRunner, campaignId: number, externalId: string): Promise<StoredLead | null> {
+  const [row] = await runner.query<LeadRow>(FIND_BY_EXTERNAL_ID, [campaignId, externalId]);
+  if (!row) return null;
+  return {
+    id: row.id,
+    templateId: row.template_id,
+    campaignId: row.campaign_id,
+    allocationId: row.allocation_id,
+    externalId: row.external_id,
+    status: row.status,
+    disposition: row.disposition,
+    callbackAt: row.callback_at,
+    priority: row.priority,
+    contactHours: row.contact_hours,
+    fields: row.fields,
+    phones: row.phones,
+    state: row.state,
+    version: row.version,
+  };
+}
+
+/** The version check makes a concurrent update that read the same version lose (110). */
+const UPDATE_LEAD = `
+update leads set fields = $3::text::jsonb, phones = $4::text[], disposition = $5::text, callback_at = $6::timestamptz,
+  priority = $7::int, contact_hours = $8::text, state = $9::text, version = version + 1, updated_at = now()
+where id = $1::bigint and version = $2::int
+returning campaign_id, allocation_id, template_id, external_id`;
+
+/** Phones the lead no longer has stop being its phones; new ones are registered, never de-duplicated (seed rule). */
+const RECLAIM_PHONES = `
+with dropped as (
+  delete from phone_claims where lead_id = $1::bigint and e164 <> all($2::text[])
+)
+insert into phone_claims (scope, e164, lead_id)
+select s, p, $1::bigint from unnest($3::text[]) as s cross join unnest($2::text[]) as p
+on conflict do nothing`;
+
+const INSERT_CALL_RECORD = `
+insert into call_records (lead_id, disposition, changes, source) values ($1::bigint, $2::text, $3::text::jsonb, $4::text)`;
+
+const ADD_TO_DNC = `
+insert into dnc (e164, campaign_id, reason, source) select p, 0, $2::text, $3::text from unnest($1::text[]) as p
+on conflict do nothing`;
+
+const ENQUEUE = `
+insert into outbox (delivery_id, kind, target, payload)
+select d, 'webhook', t, p from jsonb_to_recordset($1::text::jsonb) as r(d text, t text, p jsonb)`;
+
+/**
+ * The copy takes over the external id and the campaign-wide and global phone claims; the original
+ * keeps its claims in its own allocation, where it still exists (as reallocated).
+ */
+const REALLOCATE = `
+with original as (
+  update leads set state = 'reallocated' where id = $1::bigint
+  returning template_id, campaign_id, external_id, status, priority, contact_hours, fields, phones
+), copy as (
+  insert into leads (template_id, campaign_id, allocation_id, external_id, status, callback_at, priority, contact_hours, fields, phones)
+  select template_id, campaign_id, $2::int, external_id, null, $3::timestamptz, priority, contact_hours, fields, phones from original
+  returning id, phones
+), moved as (
+  update phone_claims set lead_id = (select id from copy) where lead_id = $1::bigint and scope = any($4::text[])
+)
+select (select id::text from copy) as id`;
+
+const CLAIM_COPY_ALLOCATION = `
+insert into phone_claims (scope, e164, lead_id) select $2::text, p, $1::bigint from unnest($3::text[]) as p on conflict do nothing`;
+
+export async function updateLeadInTransaction(tx: SqlRunner, update: LeadUpdate): Promise<UpdateOutcome> {
+  const [updated] = await tx.query<{ campaign_id: number; allocation_id: number; template_id: number }>(UPDATE_LEAD, [
+    update.leadId,
+    update.expectedVersion,
+    JSON.stringify(update.fields),
+    update.phones,
+    update.disposition,
+    update.callbackAt?.toISOString() ?? null,
+    update.priority,
+    update.contactHours,
+    update.state,
+  ]);
+  if (!updated) return { kind: 'conflict' };
+  const keys = scopeKeys({ campaignId: updated.campaign_id, allocationId: updated.allocation_id });
+  await tx.query(RECLAIM_PHONES, [update.leadId, update.phones, [keys.allocation, keys.campaign, keys.global]]);
+  await tx.query(INSERT_CALL_RECORD, [update.leadId, update.callRecord.disposition, JSON.stringify(update.callRecord.changes), update.callRecord.source]);
+  if (update.addToDnc && update.phones.length > 0) await tx.query(ADD_TO_DNC, [update.phones, update.addToDnc.reason, update.addToDnc.source]);
+  if (update.webhooks.length > 0) {
+    await tx.query(ENQUEUE, [JSON.stringify(update.webhooks.map((w) => ({ d: randomUUID(), t: w.connect, p: w.payload })))]);
+  }
+  if (!update.reallocateTo) return { kind: 'updated', leadId: update.leadId };
+
+  const [copy] = await tx.query<{ id: string }>(REALLOCATE, [
+    update.leadId,
+    update.reallocateTo.allocationId,
+    update.reallocateTo.callbackAt?.toISOString() ?? null,
+    [keys.campaign, keys.global],
+  ]);
+  const target = scopeKeys({ campaignId: updated.campaign_id, allocationId: update.reallocateTo.allocationId });
+  await tx.query(CLAIM_COPY_ALLOCATION, [copy!.id, target.allocation, update.phones]);
+  return { kind: 'updated', leadId: copy!.id };
+}
