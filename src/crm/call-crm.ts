@@ -55,8 +55,13 @@ export interface CrmClientDeps {
   idempotencyKey?: () => string;
 }
 
+export interface CallOptions {
+  /** the caller's own Idempotency-Key (an outbox delivery id), the same on every redelivery */
+  idempotencyKey?: string;
+}
+
 export interface CrmClient {
-  call(connect: CompiledConnect, lead: LeadFields): Promise<CrmOutcome>;
+  call(connect: CompiledConnect, lead: LeadFields, options?: CallOptions): Promise<CrmOutcome>;
   circuitState(connectName: string): CircuitState;
 }
 
@@ -134,7 +139,7 @@ export function createCrmClient(deps: CrmClientDeps): CrmClient {
     return { attempts, last };
   }
 
-  async function call(connect: CompiledConnect, lead: LeadFields): Promise<CrmOutcome> {
+  async function call(connect: CompiledConnect, lead: LeadFields, options: CallOptions = {}): Promise<CrmOutcome> {
     const start = now();
     const deadline = start + connect.deadlineMs;
     const latency = (): number => Math.max(0, now() - start);
@@ -146,7 +151,7 @@ export function createCrmClient(deps: CrmClientDeps): CrmClient {
       return failure('refused-address', templateRequest(connect), 0, latency(), error.message);
     }
     if (request.method === 'POST' && !Object.keys(request.headers).some((h) => h.toLowerCase() === 'idempotency-key')) {
-      request.headers['Idempotency-Key'] = idempotencyKey();
+      request.headers['Idempotency-Key'] = options.idempotencyKey ?? idempotencyKey();
     }
     const redacted = redactRequest(connect, request);
     const circuit = circuitFor(connect.name);

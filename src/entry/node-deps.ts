@@ -39,8 +39,8 @@ export function buildNodeDeps(parts: NodeDepsParts): AppDeps & {
   return {
     store: createLeadStore(parts.backend.runner),
     crm: {
-      async call(connect, lead) {
-        const outcome = await client.call(connect, lead);
+      async call(connect, lead, options) {
+        const outcome = await client.call(connect, lead, options);
         metrics.crmCall(connect.name, outcome.ok ? 'ok' : outcome.reason, outcome.latencyMs / 1000);
         return outcome;
       },

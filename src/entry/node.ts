@@ -9,6 +9,8 @@ import { readRulesDir } from '../ruleset/read-rules-dir.js';
 import { RulesHolder } from '../ruleset/rules-holder.js';
 import { watchRules } from '../ruleset/watch-rules.js';
 import { createLogger } from './logger.js';
+import { createOutboxWorker } from '../outbox/worker.js';
+import { createOutboxStore } from '../store/outbox-store.js';
 import { buildNodeDeps } from './node-deps.js';
 import { openStoreBackend } from './open-store.js';
 
@@ -48,6 +50,8 @@ export async function startNodeServer(env: Env, rawEnv: Record<string, string | 
     defaultMetrics: true,
   });
   const app = createApp(deps);
+  const outbox = createOutboxWorker({ store: createOutboxStore(backend.runner), crm: deps.crm, rules, logger });
+  outbox.start();
   const reloader = watchRules(env.RULES_DIR, rules, logger, { env: rawEnv, onReload: (ok) => deps.metrics.rulesReload(ok) });
 
   const server: ServerType = await new Promise((resolve) => {
@@ -76,6 +80,7 @@ export async function startNodeServer(env: Env, rawEnv: Record<string, string | 
       }, env.LEADGATE_SHUTDOWN_TIMEOUT_MS);
       await closed;
       clearTimeout(cut);
+      await outbox.stop();
       await deps.close();
       await backend.close();
       logger.info({ event: 'server.stopped' }, 'leadgate stopped');

@@ -1,4 +1,4 @@
-import type { CrmOutcome } from '../crm/call-crm.js';
+import type { CallOptions, CrmOutcome } from '../crm/call-crm.js';
 import type { CompiledConnect } from '../crm/compile-connect.js';
 import type { LeadFields } from '../leads/scalar.js';
 import type { CompiledTable } from '../ruleset/duplicate-check/compile.js';
@@ -10,7 +10,7 @@ import type { DecisionRecord, DecisionWithoutLead, NewLead } from './ports.js';
 
 /** How the pipeline reaches a CRM (undici on Node, fetch on Workers, both behind this). */
 export interface CrmCaller {
-  call(connect: CompiledConnect, lead: LeadFields): Promise<CrmOutcome>;
+  call(connect: CompiledConnect, lead: LeadFields, options?: CallOptions): Promise<CrmOutcome>;
 }
 
 /** A validated lead and the fields the CRM adaptor maps from (phones already E.164). */

@@ -112,13 +112,12 @@ export async function updateLead(deps: { store: LeadStore }, command: UpdateComm
   };
   update.callRecord.changes = changesOf(lead, update, callbackAt);
   if (actions.includes('dnc')) update.addToDnc = { reason: `disposition ${disposition}`, source: 'disposition' };
-  for (const a of actions) {
-    if (typeof a === 'object' && 'webhook' in a) {
-      update.webhooks.push({
-        connect: a.webhook,
-        payload: { event: 'disposition', leadId: lead.id, externalId, campaignId: campaign.id, allocationId: lead.allocationId, disposition, fields, phones },
-      });
-    }
+  const webhookConnects = actions.flatMap((a) => (typeof a === 'object' && 'webhook' in a ? [a.webhook] : []));
+  if (webhookConnects.length > 0) {
+    // What the connect's adaptor maps from: the lead's fields (phones in E.164) and its system fields.
+    const view: LeadFields = { ...fields, ...phoneFieldsOf(fields, template.phoneFields, template.country) };
+    Object.assign(view, { njExternalLeadId: externalId, njDisposition: disposition, leadId: lead.id, campaignId: campaign.id, allocationId: lead.allocationId });
+    for (const connect of webhookConnects) update.webhooks.push({ connect, payload: { event: 'disposition', leadId: lead.id, view } });
   }
   if (reallocateTo) update.reallocateTo = { allocationId: reallocateTo.id, callbackAt };
 
@@ -134,13 +133,18 @@ function mergeFields(stored: LeadFields, given: LeadFields): LeadFields {
   return merged;
 }
 
-function phonesOf(fields: LeadFields, phoneFields: readonly string[], country: Parameters<typeof parsePhone>[1]): string[] {
-  const phones: string[] = [];
+/** The phone fields that hold a number, each as E.164. */
+function phoneFieldsOf(fields: LeadFields, phoneFields: readonly string[], country: Parameters<typeof parsePhone>[1]): Record<string, string> {
+  const e164: Record<string, string> = {};
   for (const field of phoneFields) {
     const parsed = parsePhone(fields[field], country);
-    if (parsed.kind === 'valid' && !phones.includes(parsed.e164)) phones.push(parsed.e164);
+    if (parsed.kind === 'valid') e164[field] = parsed.e164;
   }
-  return phones;
+  return e164;
+}
+
+function phonesOf(fields: LeadFields, phoneFields: readonly string[], country: Parameters<typeof parsePhone>[1]): string[] {
+  return [...new Set(Object.values(phoneFieldsOf(fields, phoneFields, country)))];
 }
 
 function changesOf(lead: StoredLead, update: LeadUpdate, callbackAt: Date | null): Record<string, FieldChange> {

@@ -70,6 +70,8 @@ export async function createTestApp(options: TestAppOptions = {}) {
     rules,
     store: deps.store,
     gate: deps.gate,
+    crm: deps.crm,
+    logger: log.logger,
     logLines: log.lines,
     async close() {
       await deps.close();
