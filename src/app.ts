@@ -4,6 +4,7 @@ import { createAdminRoutes } from './admin/routes.js';
 import { createDemoCrmRoutes } from './demo/crm-routes.js';
 import { createNoojeeRoutes, type NoojeeConfig } from './dialects/noojee/routes.js';
 import { renderCode } from './dialects/noojee/render.js';
+import { idempotency, type IdempotencyStore } from './http/idempotency.js';
 import { requestLog, type AppVariables } from './http/request-log.js';
 import { requestMetrics } from './http/request-metrics.js';
 import type { Metrics } from './ops/metrics.js';
@@ -28,6 +29,7 @@ export interface AppDeps {
   crm: CrmCaller;
   gate: AdmissionGate;
   metrics: Metrics;
+  idempotency: IdempotencyStore;
   rules: RulesProvider;
   logger: Logger;
   config: AppConfig;
@@ -45,6 +47,22 @@ export function createApp(deps: AppDeps): Hono<{ Variables: AppVariables }> {
     const { contentType, body } = await deps.metrics.render();
     return c.body(body, 200, { 'content-type': contentType });
   });
+  app.use(
+    `${NOOJEE_BASE}/*`,
+    idempotency({
+      store: deps.idempotency,
+      credentialParams: ['apiKey'],
+      maxBodyBytes: deps.config.maxBodyBytes,
+      reject: (c, reason) => {
+        const answer =
+          reason === 'reused'
+            ? renderCode(208, 'this Idempotency-Key was already used with a different request')
+            : { ...renderCode(109, 'a request with this Idempotency-Key is still in progress'), retryAfterSeconds: RETRY_AFTER_SECONDS };
+        if (answer.retryAfterSeconds !== undefined) c.header('Retry-After', String(answer.retryAfterSeconds));
+        return c.json(answer.body, answer.status);
+      },
+    }),
+  );
   app.route(NOOJEE_BASE, createNoojeeRoutes(deps));
   app.route(
     '/admin',

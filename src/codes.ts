@@ -50,6 +50,11 @@ export const RESULT_CODES = {
     description: 'The lead was created, but the external duplicate check marked it as failed.',
   },
   206: { message: 'CRM_UNAVAILABLE', http: 503, description: 'The CRM could not be asked about this lead; retry later.' },
+  208: {
+    message: 'IDEMPOTENCY_KEY_REUSED',
+    http: 422,
+    description: 'This Idempotency-Key was already used with a different request.',
+  },
   207: {
     message: 'STORE_UNAVAILABLE',
     http: 503,

@@ -5,6 +5,7 @@ import { createUndiciTransport } from '../crm/undici-transport.js';
 import { createPromMetrics } from '../ops/metrics.js';
 import { createAdmissionGate } from '../pipeline/admission-gate.js';
 import type { RulesProvider } from '../ruleset/rules-holder.js';
+import { createIdempotencyStore } from '../store/idempotency-store.js';
 import { createLeadStore } from '../store/lead-store.js';
 import type { StoreBackend } from '../store/sql-runner.js';
 
@@ -47,6 +48,7 @@ export function buildNodeDeps(parts: NodeDepsParts): AppDeps & {
     },
     gate,
     metrics,
+    idempotency: createIdempotencyStore(parts.backend.runner),
     rules: parts.rules,
     logger: parts.logger,
     config: parts.config,

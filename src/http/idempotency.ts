@@ -1,0 +1,97 @@
+import { createHash } from 'node:crypto';
+import type { Context, MiddlewareHandler } from 'hono';
+import { readBodyLimited } from './read-body.js';
+
+/** A stored first answer, replayed byte for byte. */
+export interface StoredAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export type Claim = { kind: 'claimed' } | { kind: 'pending'; requestHash: string } | { kind: 'answered'; requestHash: string; answer: StoredAnswer };
+
+export interface IdempotencyStore {
+  /** Takes the key for this request, or reports who has it (expired keys are taken over). */
+  claim(key: string, requestHash: string, ttlMs: number): Promise<Claim>;
+  complete(key: string, answer: StoredAnswer): Promise<void>;
+  /** Gives a claimed key back when the answer is not final (a retry must do the work). */
+  release(key: string): Promise<void>;
+}
+
+export interface IdempotencyOptions {
+  store: IdempotencyStore;
+  /** query parameters that carry credentials: part of the key's scope, never of the stored hash input */
+  credentialParams: readonly string[];
+  maxBodyBytes: number;
+  ttlMs?: number;
+  /** how long a copy waits for the first one to finish before answering "still in progress" */
+  waitMs?: number;
+  pollMs?: number;
+  /** renders the dialect's answer for a key reused with another request (208), or one still in progress (109) */
+  reject: (c: Context, reason: 'reused' | 'inProgress') => Response | Promise<Response>;
+}
+
+const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
+const REPLAYED_HEADERS = ['content-type', 'retry-after'];
+
+/**
+ * `Idempotency-Key` on write endpoints (SPEC 6): the first request with a key does the work and
+ * its final answer is kept (24 h); a repeat with the same request gets that answer byte for byte,
+ * status included, without doing the work again, also when both arrive at once. Answers a retry
+ * should redo (5xx, 401/403, anything with Retry-After such as 109) are not kept.
+ */
+export function idempotency(options: IdempotencyOptions): MiddlewareHandler {
+  const ttlMs = options.ttlMs ?? 24 * 3_600_000;
+  const waitMs = options.waitMs ?? 65_000;
+  const pollMs = options.pollMs ?? 50;
+
+  return async (c, next) => {
+    const header = c.req.header('idempotency-key')?.trim();
+    if (!header || c.req.method !== 'POST') return next();
+    const body = await readBodyLimited(c.req.raw.clone(), options.maxBodyBytes);
+    // An oversized body is refused by the handler anyway; there is nothing worth remembering.
+    if (!body.ok && body.reason === 'tooLarge') return next();
+
+    const url = new URL(c.req.url);
+    const credentials = options.credentialParams.map((p) => url.searchParams.get(p) ?? '').join('\u0000');
+    const key = `${sha256(credentials)}:${sha256(header)}`;
+    for (const p of options.credentialParams) url.searchParams.delete(p);
+    url.searchParams.sort();
+    const requestHash = sha256(`${c.req.method} ${url.pathname}?${url.searchParams}\n${body.ok ? body.text : ''}`);
+
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const claim = await options.store.claim(key, requestHash, ttlMs);
+      if (claim.kind !== 'claimed') {
+        if (claim.requestHash !== requestHash) return options.reject(c, 'reused');
+        if (claim.kind === 'answered') {
+          const { status, headers, body: text } = claim.answer;
+          return new Response(text, { status, headers: { ...headers, 'idempotent-replayed': 'true' } });
+        }
+        if (Date.now() > deadline) return options.reject(c, 'inProgress');
+        await new Promise((r) => setTimeout(r, pollMs));
+        continue;
+      }
+      try {
+        await next();
+      } catch (error) {
+        await options.store.release(key);
+        throw error;
+      }
+      const res = c.res;
+      const final = res.status < 500 && res.status !== 401 && res.status !== 403 && !res.headers.has('retry-after');
+      if (!final) {
+        await options.store.release(key);
+        return;
+      }
+      const headers: Record<string, string> = {};
+      for (const name of REPLAYED_HEADERS) {
+        const value = res.headers.get(name);
+        if (value !== null) headers[name] = value;
+      }
+      await options.store.complete(key, { status: res.status, headers, body: await res.clone().text() });
+      return;
+    }
+  };
+}
