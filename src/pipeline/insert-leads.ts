@@ -1,3 +1,4 @@
+import type { DedupeScope } from '../ruleset/dialer-schema.js';
 import type { RuleSet } from '../ruleset/rule-set.js';
 import { activeTable, checkWithCrm, type CrmCaller } from './duplicate-check.js';
 import { failure, type LeadResult, type MatchedRule } from './lead-result.js';
@@ -13,6 +14,8 @@ export interface InsertCommand {
   rules: RuleSet;
   target: Target;
   allowDuplicates: boolean;
+  /** check this de-duplication scope instead of the template's */
+  dedupe?: DedupeScope;
   leads: readonly unknown[];
 }
 
@@ -35,7 +38,12 @@ const FAILED_VALIDATION = 'the lead was created, but the duplicate check marked 
  * decide the rest; then write in one store call. Results come back in request order.
  */
 export async function insertLeads(deps: PipelineDeps, command: InsertCommand): Promise<LeadResult[]> {
-  const context = { target: command.target, contactHours: command.rules.dialer.contactHours, allowDuplicates: command.allowDuplicates };
+  const context = {
+    target: command.target,
+    contactHours: command.rules.dialer.contactHours,
+    allowDuplicates: command.allowDuplicates,
+    dedupe: command.dedupe,
+  };
   const results: LeadResult[] = new Array(command.leads.length);
   const valid: Array<{ index: number; lead: NewLead; crmView: () => LeadFields }> = [];
   command.leads.forEach((raw, index) => {

@@ -6,6 +6,7 @@ import { classifyFieldName, type SystemField } from '../leads/system-fields.js';
 import { failure, type LeadResult } from './lead-result.js';
 import type { NewLead } from './ports.js';
 import type { ContactHours } from '../ruleset/dialer.js';
+import type { DedupeScope } from '../ruleset/dialer-schema.js';
 import type { Target } from './target.js';
 
 export const DEFAULT_PRIORITY = 10;
@@ -64,6 +65,8 @@ export interface InsertContext {
   /** every contact-hours entry of the rules, keyed by lower-case name */
   contactHours: ReadonlyMap<string, ContactHours>;
   allowDuplicates: boolean;
+  /** the de-duplication scope to check instead of the template's (Convoso's check_dup) */
+  dedupe?: DedupeScope;
 }
 
 export type ValidatedLead = {
@@ -142,7 +145,7 @@ export function validateNewLead(raw: unknown, context: InsertContext): Validated
       contactHours: contactHours.name,
       fields: plain,
       phones,
-      dedupe: context.allowDuplicates ? 'none' : template.dedupe,
+      dedupe: context.allowDuplicates ? 'none' : (context.dedupe ?? template.dedupe),
     },
   };
 }

@@ -1,0 +1,81 @@
+import { Hono, type Context } from 'hono';
+import type { AppVariables } from '../../http/request-log.js';
+import type { AdmissionGate } from '../../pipeline/admission-gate.js';
+import { insertLeads, type PipelineDeps } from '../../pipeline/insert-leads.js';
+import { failure } from '../../pipeline/lead-result.js';
+import { StoreUnavailableError } from '../../pipeline/ports.js';
+import type { DedupeScope } from '../../ruleset/dialer-schema.js';
+import type { RulesProvider } from '../../ruleset/rules-holder.js';
+import { readConvosoParams } from './params.js';
+import { convosoError, CONVOSO_ERRORS, FORBIDDEN, renderConvosoResult, type ConvosoAnswer } from './render.js';
+
+export interface ConvosoDeps extends PipelineDeps {
+  gate: AdmissionGate;
+  rules: RulesProvider;
+  config: { isApiKey: (key: string | undefined) => boolean; maxBodyBytes: number };
+}
+
+type Env = { Variables: AppVariables };
+
+/** Parameters that steer the insert; every other parameter is a lead field. */
+const CONTROL_PARAMS = new Set(['auth_token', 'list_id', 'phone_number', 'phone_code', 'check_dup', 'check_dnc', 'update_if_found']);
+const CHECK_DUP: Record<string, DedupeScope> = { '0': 'none', '1': 'global', '2': 'allocation', '3': 'campaign' };
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+function send(c: Context<Env>, answer: ConvosoAnswer) {
+  const code = answer.body.code;
+  c.set('resultCode', typeof code === 'number' ? code : 0);
+  if (answer.retryAfterSeconds !== undefined) c.header('Retry-After', String(answer.retryAfterSeconds));
+  return c.json(answer.body, answer.status);
+}
+
+/** The Convoso lead API (SPEC 4), mounted at /v1. */
+export function createConvosoRoutes(deps: ConvosoDeps): Hono<Env> {
+  const routes = new Hono<Env>();
+
+  routes.post('/leads/insert', async (c) => {
+    const read = await readConvosoParams(c.req.raw, deps.config.maxBodyBytes);
+    if (!read.ok) return send(c, renderConvosoResult(failure(read.reason === 'tooLarge' ? 203 : 204, read.detail)));
+    const p = read.params;
+    if (!deps.config.isApiKey(p.auth_token)) return send(c, FORBIDDEN);
+    if (!p.list_id?.trim() || !p.phone_number?.trim()) return send(c, convosoError(CONVOSO_ERRORS.missingPhoneOrList));
+    const rules = deps.rules.current();
+    const allocation = /^\d{1,9}$/.test(p.list_id.trim()) ? rules.dialer.allocations.get(Number(p.list_id.trim())) : undefined;
+    if (!allocation) return send(c, convosoError(CONVOSO_ERRORS.noSuchList));
+    if (p.email?.trim() && !EMAIL.test(p.email.trim())) return send(c, convosoError(CONVOSO_ERRORS.invalidEmail));
+    if (p.update_if_found?.trim() === '1') {
+      return send(c, renderConvosoResult(failure(204, 'update_if_found=1 is not supported yet; insert, then use /v1/leads/update')));
+    }
+    const checkDup = p.check_dup?.trim();
+    if (checkDup !== undefined && checkDup !== '' && !(checkDup in CHECK_DUP)) {
+      return send(c, renderConvosoResult(failure(204, `check_dup must be 0, 1, 2 or 3, got '${checkDup}'`)));
+    }
+
+    const template = allocation.campaign.template;
+    const code = (p.phone_code?.trim() || '1').replace(/^\+/, '');
+    const number = p.phone_number.trim();
+    const lead: Record<string, string> = Object.create(null) as Record<string, string>;
+    for (const [name, value] of Object.entries(p)) if (!CONTROL_PARAMS.has(name)) lead[name] = value;
+    lead[template.phoneFields[0]!] = number.startsWith('+') ? number : `+${code}${number.replace(/^0+/, '')}`;
+
+    const admitted = await deps.gate.run(() =>
+      insertLeads(deps, {
+        entry: 'convoso',
+        rules,
+        target: { template, campaign: allocation.campaign, allocation },
+        allowDuplicates: false,
+        dedupe: checkDup ? CHECK_DUP[checkDup] : undefined,
+        leads: [lead],
+      }),
+    );
+    if (!admitted.admitted) return send(c, renderConvosoResult(failure(109, 'too many concurrent requests; retry later')));
+    return send(c, renderConvosoResult(admitted.value[0]!));
+  });
+
+  routes.onError((error, c) => {
+    c.get('log')?.error({ event: 'http.unhandled_error', err: error }, 'unhandled error');
+    if (error instanceof StoreUnavailableError) return send(c, renderConvosoResult(failure(207)));
+    return send(c, renderConvosoResult(failure(103, `server error; quote request id ${c.get('requestId') ?? 'unknown'} to support`)));
+  });
+  return routes;
+}

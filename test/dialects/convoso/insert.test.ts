@@ -1,0 +1,152 @@
+import { rm } from 'node:fs/promises';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CRM_TOKEN, rulesWithCrm } from '../../support/crm-rules.js';
+import { startFakeCrm, type FakeCrm } from '../../support/fake-crm.js';
+import { API_KEY, createTestApp, type TestApp } from '../../support/test-app.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(async () => {
+  await t.close();
+});
+
+type Params = Record<string, string>;
+let serial = 0;
+const freshNumber = () => `4${String(50_000_000 + serial++ * 7919).slice(-8)}`;
+
+async function insert(app: TestApp['app'], params: Params, as: 'query' | 'form' | 'json' = 'form') {
+  const withToken = { auth_token: API_KEY, ...params };
+  const query = as === 'query' ? `?${new URLSearchParams(withToken)}` : '';
+  const init: RequestInit =
+    as === 'form'
+      ? { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(withToken).toString() }
+      : as === 'json'
+        ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(withToken) }
+        : { method: 'POST' };
+  const res = await app.request(`/v1/leads/insert${query}`, init);
+  return { status: res.status, body: (await res.json()) as Record<string, unknown>, retryAfter: res.headers.get('retry-after') };
+}
+
+describe('POST /v1/leads/insert', () => {
+  it.each(['query', 'form', 'json'] as const)('inserts from a %s and answers the lead id', async (as) => {
+    const number = freshNumber();
+    const res = await insert(t.app, { list_id: '100', phone_number: number, phone_code: '61', first_name: 'Ada', email: 'ada@example.com' }, as);
+    expect(res).toEqual({ status: 200, body: { success: true, data: { lead_id: expect.stringMatching(/^\d+$/) } }, retryAfter: null });
+    const [row] = await t.backend.runner.query<Record<string, unknown>>('select phones, fields, allocation_id, campaign_id from leads where id = $1::bigint', [
+      (res.body.data as { lead_id: string }).lead_id,
+    ]);
+    expect(row).toEqual({ phones: [`+61${number}`], fields: { phone: `+61${number}`, first_name: 'Ada', email: 'ada@example.com' }, allocation_id: 100, campaign_id: 10 });
+  });
+
+  it.each([
+    ['no auth_token', { auth_token: '' }],
+    ['a wrong auth_token', { auth_token: 'nope' }],
+  ])('answers 403 Forbidden for %s', async (_name, params) => {
+    const res = await insert(t.app, { list_id: '100', phone_number: freshNumber(), ...params });
+    expect(res.status).toBe(403);
+    expect(res.body).toEqual({ success: false, code: 403, text: 'Forbidden' });
+  });
+
+  it.each([
+    ['no phone number', { list_id: '100' }, 6007, 'The Lead requires a phone number and list id'],
+    ['no list id', { phone_number: '412345678', phone_code: '61' }, 6007, 'The Lead requires a phone number and list id'],
+    ['an unknown list', { list_id: '999', phone_number: '412345678', phone_code: '61' }, 6002, 'No such List'],
+    ['a non-numeric list', { list_id: 'abc', phone_number: '412345678', phone_code: '61' }, 6002, 'No such List'],
+    ['an invalid phone', { list_id: '100', phone_number: '12', phone_code: '61' }, 6008, 'The phone number is invalid'],
+    ['an AU number with the default US code', { list_id: '100', phone_number: '0412345678' }, 6008, 'The phone number is invalid'],
+    ['an invalid email', { list_id: '100', phone_number: '412345678', phone_code: '61', email: 'not-an-email' }, 6079, 'Invalid email'],
+  ])('answers %s with its code, HTTP 200', async (_name, params, code, text) => {
+    const res = await insert(t.app, params as Params);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ success: false, code, text });
+  });
+
+  it('checks duplicates in the scope check_dup names', async () => {
+    const number = freshNumber();
+    const base = { phone_number: number, phone_code: '61' };
+    expect((await insert(t.app, { ...base, list_id: '100' })).body.success).toBe(true);
+    // 2 = list (allocation): another list of the same campaign is fine
+    expect((await insert(t.app, { ...base, list_id: '101', check_dup: '2' })).body.success).toBe(true);
+    // 3 = campaign
+    expect((await insert(t.app, { ...base, list_id: '101', check_dup: '3' })).body).toEqual({ success: false, code: 6009, text: 'The phone number already exists' });
+    // 1 = global: another campaign too
+    expect((await insert(t.app, { ...base, list_id: '110', check_dup: '1' })).body.code).toBe(6009);
+    // 0 = none
+    expect((await insert(t.app, { ...base, list_id: '100', check_dup: '0' })).body.success).toBe(true);
+    expect((await insert(t.app, { ...base, list_id: '100', check_dup: '7' })).body).toEqual({ success: false, code: 204, text: "check_dup must be 0, 1, 2 or 3, got '7'" });
+  });
+
+  it('answers 6010 for a number on the DNC list', async () => {
+    const number = freshNumber();
+    await t.backend.runner.query(`insert into dnc (e164, campaign_id, source) values ($1, 0, 'test')`, [`+61${number}`]);
+    expect((await insert(t.app, { list_id: '100', phone_number: number, phone_code: '61', check_dnc: '1' })).body).toEqual({
+      success: false,
+      code: 6010,
+      text: 'The phone number is on the DNC list',
+    });
+  });
+
+  it('refuses update_if_found=1 clearly rather than ignoring it', async () => {
+    expect((await insert(t.app, { list_id: '100', phone_number: freshNumber(), phone_code: '61', update_if_found: '1' })).body).toEqual({
+      success: false,
+      code: 204,
+      text: 'update_if_found=1 is not supported yet; insert, then use /v1/leads/update',
+    });
+  });
+
+  it('answers 503 with Retry-After when the store is unreachable', async () => {
+    const broken = await createTestApp();
+    await broken.backend.close();
+    const res = await insert(broken.app, { list_id: '100', phone_number: freshNumber(), phone_code: '61' });
+    expect(res.status).toBe(503);
+    expect(res.retryAfter).toBe('5');
+    expect(res.body).toEqual({
+      success: false,
+      code: 207,
+      text: 'The lead store could not be reached; nothing of this request was written unless its answer said so. Retry later.',
+    });
+  });
+});
+
+describe('POST /v1/leads/insert with the duplicate check', () => {
+  let crm: FakeCrm;
+  let app: TestApp;
+  let rulesDir: string;
+  beforeAll(async () => {
+    crm = await startFakeCrm();
+    rulesDir = await rulesWithCrm(crm.url);
+    app = await createTestApp({ backend: t.backend, rulesDir, env: { CRM_TOKEN } });
+  });
+  afterAll(async () => {
+    await crm.close();
+    await rm(rulesDir, { recursive: true, force: true });
+  });
+  beforeEach(() => crm.reset());
+
+  it('answers a skip as 6009 with the reason and the rule', async () => {
+    crm.respond({ json: { customer: { status: 'active' } } });
+    expect((await insert(app.app, { list_id: '100', phone_number: freshNumber(), phone_code: '61' })).body).toEqual({
+      success: false,
+      code: 6009,
+      text: 'The phone number already exists',
+      reason: 'existing customer',
+      rule: { row: 0, key: '$.customer.status' },
+    });
+    expect(JSON.parse(crm.requests[0]!.body)).toMatchObject({ phone_number: expect.stringMatching(/^\+614/) });
+  });
+
+  it('answers success false as 6011 with the new lead id', async () => {
+    crm.respond({ json: { customer: { score: 1 } } });
+    const res = await insert(app.app, { list_id: '100', phone_number: freshNumber(), phone_code: '61' });
+    expect(res.body).toEqual({
+      success: false,
+      code: 6011,
+      text: 'The lead failed external validation',
+      data: { lead_id: expect.stringMatching(/^\d+$/) },
+      reason: 'low score',
+      rule: { row: 2, key: '$.customer.score' },
+    });
+  });
+});
