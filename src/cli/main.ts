@@ -6,6 +6,7 @@ import { formatRuleErrors, RuleLoadError } from '../ruleset/rule-error.js';
 import { compileRuleSet } from '../ruleset/rule-set.js';
 import { readRulesDir } from '../ruleset/read-rules-dir.js';
 import { migratePostgres } from '../store/backends/postgres.js';
+import { injectCommand } from './inject/command.js';
 import { rulesTestCommand } from './rules-test.js';
 
 const USAGE = `usage: leadgate <command>
@@ -13,6 +14,9 @@ const USAGE = `usage: leadgate <command>
   rules check [dir]     load and validate a rules folder exactly as the server would
   rules test <lead.json> <crm-response.json> [--rules dir]
                         dry-run the duplicate-check table on a CRM answer
+  inject <file.csv|file.json> --template N --campaign N --allocation N [--url U --api-key K]
+         [--batch-size 500] [--allow-duplicates]
+                        stream a file's rows through the lead injector (leadgate inject --help)
   migrate               apply the database migrations to DATABASE_URL`;
 
 async function serveCommand(): Promise<void> {
@@ -47,6 +51,8 @@ async function rulesCheckCommand(dir: string): Promise<number> {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // inject has options of its own, so it parses its arguments itself
+  if (argv[0] === 'inject') return injectCommand(argv.slice(1));
   const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { rules: { type: 'string' } } });
   const [command, sub, arg] = positionals;
   switch (command) {

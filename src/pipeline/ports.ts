@@ -79,6 +79,13 @@ export interface LeadStore {
    * call record, DNC additions, outbox entries and reallocation copy, all in one transaction.
    */
   updateLead(update: LeadUpdate): Promise<UpdateOutcome>;
+  findLeadById(id: string): Promise<StoredLead | null>;
+  searchLeads(query: LeadQuery): Promise<{ total: number; entries: Array<StoredLead & { createdAt: Date }> }>;
+  /** adds entries that are not there yet; answers how many were new */
+  addDnc(entries: readonly DncEntry[]): Promise<number>;
+  findDnc(query: { e164?: string; campaignId?: number; offset: number; limit: number }): Promise<{ total: number; entries: Array<DncEntry & { createdAt: Date }> }>;
+  /** answers how many entries were removed */
+  removeDnc(e164: string, campaignId: number): Promise<number>;
   /** Cheap round trip that proves the store answers (readiness). */
   ping(): Promise<void>;
 }
@@ -137,3 +144,21 @@ export interface LeadUpdate {
 }
 
 export type UpdateOutcome = { kind: 'updated'; leadId: string } | { kind: 'conflict' };
+
+/** A Do-Not-Call entry; campaign 0 is the global list. */
+export interface DncEntry {
+  e164: string;
+  campaignId: number;
+  reason: string | null;
+  source: string;
+}
+
+export interface LeadQuery {
+  e164?: string;
+  allocationId?: number;
+  status?: string;
+  createdFrom?: Date;
+  createdTo?: Date;
+  offset: number;
+  limit: number;
+}

@@ -4,7 +4,8 @@ import { guardedRunner } from './guarded-runner.js';
 import { insertLeadBatch } from './insert-batch.js';
 import { insertOneLead } from './insert-one.js';
 import { precheckLeads } from './precheck.js';
-import { findLeadByExternalId, updateLeadInTransaction } from './update-lead.js';
+import { addDnc, findDnc, removeDnc, searchLeads } from './lookups.js';
+import { findLeadByExternalId, findLeadById, updateLeadInTransaction } from './update-lead.js';
 import { databaseErrorInfo, RETRYABLE_TRANSACTION_CODES, type SqlRunner } from './sql-runner.js';
 
 const TRANSACTION_ATTEMPTS = 3;
@@ -63,6 +64,11 @@ export function createLeadStore(backendRunner: SqlRunner): LeadStore {
       await inTransaction(runner, (tx) => applyDecisionEffects(tx, entries.map((e) => ({ ...e, leadId: null }))));
     },
     findLeadByExternalId: (campaignId, externalId) => findLeadByExternalId(runner, campaignId, externalId),
+    findLeadById: (id) => findLeadById(runner, id),
+    searchLeads: (query) => searchLeads(runner, query),
+    addDnc: (entries) => addDnc(runner, entries),
+    findDnc: (query) => findDnc(runner, query),
+    removeDnc: (e164, campaignId) => removeDnc(runner, e164, campaignId),
     // A lost race writes nothing: the version-checked UPDATE is the transaction's first statement.
     updateLead: (update) => inTransaction(runner, (tx) => updateLeadInTransaction(tx, update)),
     async ping() {

@@ -1,49 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import type { LeadUpdate, StoredLead, UpdateOutcome } from '../pipeline/ports.js';
 import { scopeKeys } from './dedupe-scopes.js';
+import { LEAD_COLUMNS, toStoredLead, type LeadRow } from './lead-row.js';
 import type { SqlRunner } from './sql-runner.js';
 
-const FIND_BY_EXTERNAL_ID = `
-select id::text, template_id, campaign_id, allocation_id, external_id, status, disposition, callback_at,
-       priority, contact_hours, fields, phones, state, version
-from leads where campaign_id = $1 and external_id = $2 and state <> 'reallocated'`;
-
-interface LeadRow {
-  id: string;
-  template_id: number;
-  campaign_id: number;
-  allocation_id: number;
-  external_id: string | null;
-  status: string | null;
-  disposition: string | null;
-  callback_at: Date | null;
-  priority: number;
-  contact_hours: string;
-  fields: StoredLead['fields'];
-  phones: string[];
-  state: StoredLead['state'];
-  version: number;
-}
+const FIND_BY_EXTERNAL_ID = `select ${LEAD_COLUMNS} from leads where campaign_id = $1 and external_id = $2 and state <> 'reallocated'`;
+const FIND_BY_ID = `select ${LEAD_COLUMNS} from leads where id = $1::bigint`;
 
 export async function findLeadByExternalId(runner: SqlRunner, campaignId: number, externalId: string): Promise<StoredLead | null> {
   const [row] = await runner.query<LeadRow>(FIND_BY_EXTERNAL_ID, [campaignId, externalId]);
-  if (!row) return null;
-  return {
-    id: row.id,
-    templateId: row.template_id,
-    campaignId: row.campaign_id,
-    allocationId: row.allocation_id,
-    externalId: row.external_id,
-    status: row.status,
-    disposition: row.disposition,
-    callbackAt: row.callback_at,
-    priority: row.priority,
-    contactHours: row.contact_hours,
-    fields: row.fields,
-    phones: row.phones,
-    state: row.state,
-    version: row.version,
-  };
+  return row ? toStoredLead(row) : null;
+}
+
+export async function findLeadById(runner: SqlRunner, id: string): Promise<StoredLead | null> {
+  if (!/^\d{1,18}$/.test(id)) return null;
+  const [row] = await runner.query<LeadRow>(FIND_BY_ID, [id]);
+  return row ? toStoredLead(row) : null;
 }
 
 /** The version check makes a concurrent update that read the same version lose (110). */

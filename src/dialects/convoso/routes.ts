@@ -6,7 +6,9 @@ import { failure } from '../../pipeline/lead-result.js';
 import { StoreUnavailableError } from '../../pipeline/ports.js';
 import type { DedupeScope } from '../../ruleset/dialer-schema.js';
 import type { RulesProvider } from '../../ruleset/rules-holder.js';
+import { addConvosoLookupRoutes } from './lead-dnc-routes.js';
 import { readConvosoParams } from './params.js';
+import { convosoPhone } from './phone.js';
 import { convosoError, CONVOSO_ERRORS, FORBIDDEN, renderConvosoResult, type ConvosoAnswer } from './render.js';
 
 export interface ConvosoDeps extends PipelineDeps {
@@ -21,6 +23,15 @@ type Env = { Variables: AppVariables };
 const CONTROL_PARAMS = new Set(['auth_token', 'list_id', 'phone_number', 'phone_code', 'check_dup', 'check_dnc', 'update_if_found']);
 const CHECK_DUP: Record<string, DedupeScope> = { '0': 'none', '1': 'global', '2': 'allocation', '3': 'campaign' };
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** Every parameter that is not a control parameter is a lead field; the phone goes to the template's first phone field. */
+function leadFields(p: Record<string, string>, phoneField: string): Record<string, string> {
+  const lead: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [name, value] of Object.entries(p)) if (!CONTROL_PARAMS.has(name) && name !== 'lead_id' && name !== 'status') lead[name] = value;
+  const phone = convosoPhone(p.phone_number, p.phone_code);
+  if (phone) lead[phoneField] = phone;
+  return lead;
+}
 
 function send(c: Context<Env>, answer: ConvosoAnswer) {
   const code = answer.body.code;
@@ -52,11 +63,7 @@ export function createConvosoRoutes(deps: ConvosoDeps): Hono<Env> {
     }
 
     const template = allocation.campaign.template;
-    const code = (p.phone_code?.trim() || '1').replace(/^\+/, '');
-    const number = p.phone_number.trim();
-    const lead: Record<string, string> = Object.create(null) as Record<string, string>;
-    for (const [name, value] of Object.entries(p)) if (!CONTROL_PARAMS.has(name)) lead[name] = value;
-    lead[template.phoneFields[0]!] = number.startsWith('+') ? number : `+${code}${number.replace(/^0+/, '')}`;
+    const lead = leadFields(p, template.phoneFields[0]!);
 
     const admitted = await deps.gate.run(() =>
       insertLeads(deps, {
@@ -71,6 +78,8 @@ export function createConvosoRoutes(deps: ConvosoDeps): Hono<Env> {
     if (!admitted.admitted) return send(c, renderConvosoResult(failure(109, 'too many concurrent requests; retry later')));
     return send(c, renderConvosoResult(admitted.value[0]!));
   });
+
+  addConvosoLookupRoutes(routes, deps, send);
 
   routes.onError((error, c) => {
     c.get('log')?.error({ event: 'http.unhandled_error', err: error }, 'unhandled error');

@@ -1,0 +1,43 @@
+import type { RuleSet } from '../ruleset/rule-set.js';
+import { evaluateTable, onErrorDecision } from '../ruleset/duplicate-check/evaluate.js';
+import type { DedupeScope } from '../ruleset/dialer-schema.js';
+import { activeTable, type CrmCaller } from './duplicate-check.js';
+import type { LeadStore } from './ports.js';
+import type { Target } from './target.js';
+import { validateNewLead } from './validate-new-lead.js';
+
+export type PingVerdict = { accepted: true; status: string | null; success: boolean } | { accepted: false; code: number; reason: string };
+
+const PRECHECK_REASONS = {
+  dnc: { code: 104, reason: 'the phone number is on the DNC list' },
+  duplicateExternalId: { code: 112, reason: 'the external id already belongs to a lead of the campaign' },
+  duplicatePhone: { code: 105, reason: 'the phone number already exists' },
+} as const;
+
+/**
+ * The Convoso "ping" (SPEC 4): would this lead be accepted now? Runs validation, DNC, duplicates
+ * and the duplicate-check table (the CRM is asked) exactly as an insert would, and writes nothing.
+ */
+export async function pingLead(
+  deps: { store: LeadStore; crm: CrmCaller },
+  command: { rules: RuleSet; target: Target; lead: unknown; dedupe?: DedupeScope },
+): Promise<PingVerdict> {
+  const checked = validateNewLead(command.lead, {
+    target: command.target,
+    contactHours: command.rules.dialer.contactHours,
+    allowDuplicates: false,
+    dedupe: command.dedupe,
+  });
+  if (!checked.ok) return { accepted: false, code: checked.result.code, reason: ('detail' in checked.result && checked.result.detail) || 'invalid lead' };
+  const [precheck] = await deps.store.precheckLeads([checked.lead]);
+  if (precheck) return { accepted: false, ...PRECHECK_REASONS[precheck] };
+
+  const table = activeTable(command.rules, 'convoso');
+  const connect = table && command.rules.connects.get(table.connect);
+  if (!table || !connect) return { accepted: true, status: null, success: true };
+  const outcome = await deps.crm.call(connect, checked.crmView());
+  const decision = outcome.ok ? evaluateTable(table, outcome.answer) : onErrorDecision(table);
+  if ('reject' in decision) return { accepted: false, code: 206, reason: `the CRM could not be asked (${outcome.ok ? 'answer' : outcome.reason}); retry later` };
+  if (!decision.createLead) return { accepted: false, code: 105, reason: decision.reason ?? 'skipped by the duplicate check' };
+  return { accepted: true, status: decision.status ?? null, success: decision.success };
+}
