@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { createAdminRoutes } from './admin/routes.js';
 import { createDemoCrmRoutes } from './demo/crm-routes.js';
 import { createConvosoRoutes } from './dialects/convoso/routes.js';
+import { createHooksRoutes } from './dialects/hooks/routes.js';
 import { createNoojeeRoutes, type NoojeeConfig } from './dialects/noojee/routes.js';
 import { renderCode } from './dialects/noojee/render.js';
 import { idempotency, type IdempotencyStore } from './http/idempotency.js';
@@ -66,6 +67,7 @@ export function createApp(deps: AppDeps): Hono<{ Variables: AppVariables }> {
   );
   app.route(NOOJEE_BASE, createNoojeeRoutes(deps));
   app.route('/v1', createConvosoRoutes(deps));
+  app.route('/hooks', createHooksRoutes({ ...deps, maxBodyBytes: deps.config.maxBodyBytes }));
   app.route(
     '/admin',
     createAdminRoutes({ adminToken: deps.config.adminToken, rules: deps.rules, crm: deps.crm, maxBodyBytes: deps.config.maxBodyBytes }),

@@ -1,4 +1,5 @@
 import type { Scalar } from '../leads/scalar.js';
+import { envRefResolver } from '../ruleset/env-refs.js';
 import { zodErrorToRuleErrors, type RuleError } from '../ruleset/rule-error.js';
 import { callDeadlineMs } from './backoff.js';
 import { connectSchema, type AdaptorRow } from './connect-schema.js';
@@ -50,8 +51,6 @@ export interface CompiledConnect {
 
 export type CompileConnectResult = { ok: true; connect: CompiledConnect } | { ok: false; errors: RuleError[] };
 
-const ENV_REF = /\$\{([^}]*)\}/g;
-const ENV_NAME = /^env:([A-Za-z_][A-Za-z0-9_]*)$/;
 const URL_SLOT = /(?<!\$)\{([^{}]*)\}/g;
 const SLOT_FIELD = /^[A-Za-z0-9_.-]+$/;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -73,21 +72,7 @@ export function compileConnect(raw: unknown, file: string, env: Record<string, s
   const fail = (path: string, message: string): void => {
     errors.push({ file, path, message });
   };
-  const resolve = (text: string, path: string): string =>
-    text.replace(ENV_REF, (whole, inner: string) => {
-      const name = ENV_NAME.exec(inner)?.[1];
-      if (!name) {
-        fail(path, `"${whole}" is not a supported reference; write \${env:NAME}`);
-        return '';
-      }
-      const value = env[name];
-      if (value === undefined || value === '') {
-        fail(path, `environment variable ${name} is not set (referenced as \${env:${name}})`);
-        return '';
-      }
-      secrets.add(value);
-      return value;
-    });
+  const resolve = envRefResolver(env, secrets, fail);
 
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(spec.headers)) {

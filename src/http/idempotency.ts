@@ -35,6 +35,56 @@ export interface IdempotencyOptions {
 const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
 const REPLAYED_HEADERS = ['content-type', 'retry-after'];
 
+/** Answers a retry should redo (5xx, 401/403, anything with Retry-After such as 109) are not kept. */
+export function isFinalAnswer(res: Response): boolean {
+  return res.status < 500 && res.status !== 401 && res.status !== 403 && !res.headers.has('retry-after');
+}
+
+/**
+ * Runs `work` once per key: the first caller does it and its final answer is stored; a repeat of
+ * the same request gets the stored answer (a fresh Response, byte for byte), a different request
+ * under the same key gets 'reused', and a repeat that outwaits an unfinished first gets 'inProgress'.
+ */
+export async function onceByKey(
+  options: { store: IdempotencyStore; ttlMs: number; waitMs: number; pollMs: number },
+  key: string,
+  requestHash: string,
+  work: () => Promise<Response>,
+): Promise<Response | 'reused' | 'inProgress'> {
+  const deadline = Date.now() + options.waitMs;
+  for (;;) {
+    const claim = await options.store.claim(key, requestHash, options.ttlMs);
+    if (claim.kind !== 'claimed') {
+      if (claim.requestHash !== requestHash) return 'reused';
+      if (claim.kind === 'answered') {
+        const { status, headers, body } = claim.answer;
+        return new Response(body, { status, headers: { ...headers, 'idempotent-replayed': 'true' } });
+      }
+      if (Date.now() > deadline) return 'inProgress';
+      await new Promise((r) => setTimeout(r, options.pollMs));
+      continue;
+    }
+    let res: Response;
+    try {
+      res = await work();
+    } catch (error) {
+      await options.store.release(key);
+      throw error;
+    }
+    if (!isFinalAnswer(res)) {
+      await options.store.release(key);
+      return res;
+    }
+    const headers: Record<string, string> = {};
+    for (const name of REPLAYED_HEADERS) {
+      const value = res.headers.get(name);
+      if (value !== null) headers[name] = value;
+    }
+    await options.store.complete(key, { status: res.status, headers, body: await res.clone().text() });
+    return res;
+  }
+}
+
 /**
  * `Idempotency-Key` on write endpoints (SPEC 6): the first request with a key does the work and
  * its final answer is kept (24 h); a repeat with the same request gets that answer byte for byte,
@@ -60,38 +110,11 @@ export function idempotency(options: IdempotencyOptions): MiddlewareHandler {
     url.searchParams.sort();
     const requestHash = sha256(`${c.req.method} ${url.pathname}?${url.searchParams}\n${body.ok ? body.text : ''}`);
 
-    const deadline = Date.now() + waitMs;
-    for (;;) {
-      const claim = await options.store.claim(key, requestHash, ttlMs);
-      if (claim.kind !== 'claimed') {
-        if (claim.requestHash !== requestHash) return options.reject(c, 'reused');
-        if (claim.kind === 'answered') {
-          const { status, headers, body: text } = claim.answer;
-          return new Response(text, { status, headers: { ...headers, 'idempotent-replayed': 'true' } });
-        }
-        if (Date.now() > deadline) return options.reject(c, 'inProgress');
-        await new Promise((r) => setTimeout(r, pollMs));
-        continue;
-      }
-      try {
-        await next();
-      } catch (error) {
-        await options.store.release(key);
-        throw error;
-      }
-      const res = c.res;
-      const final = res.status < 500 && res.status !== 401 && res.status !== 403 && !res.headers.has('retry-after');
-      if (!final) {
-        await options.store.release(key);
-        return;
-      }
-      const headers: Record<string, string> = {};
-      for (const name of REPLAYED_HEADERS) {
-        const value = res.headers.get(name);
-        if (value !== null) headers[name] = value;
-      }
-      await options.store.complete(key, { status: res.status, headers, body: await res.clone().text() });
-      return;
-    }
+    const answer = await onceByKey({ store: options.store, ttlMs, waitMs, pollMs }, key, requestHash, async () => {
+      await next();
+      return c.res;
+    });
+    if (answer === 'reused' || answer === 'inProgress') return options.reject(c, answer);
+    if (answer !== c.res) return answer;
   };
 }

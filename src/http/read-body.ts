@@ -6,10 +6,13 @@ export type BodyRead = { ok: true; text: string } | { ok: false; reason: 'tooLar
  * Reads a request body as text, stopping as soon as it passes `maxBytes`, so an oversized upload
  * is refused without being buffered (a declared Content-Length is refused before reading at all).
  */
-export async function readBodyLimited(request: Request, maxBytes: number): Promise<BodyRead> {
+export type BytesRead = { ok: true; bytes: Uint8Array } | { ok: false; reason: 'tooLarge' };
+
+/** The raw body bytes, read no further than `maxBytes` (webhook signatures are checked on these). */
+export async function readBytesLimited(request: Request, maxBytes: number): Promise<BytesRead> {
   const declared = Number(request.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) return { ok: false, reason: 'tooLarge' };
-  if (!request.body) return { ok: true, text: '' };
+  if (!request.body) return { ok: true, bytes: new Uint8Array(0) };
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -23,8 +26,18 @@ export async function readBodyLimited(request: Request, maxBytes: number): Promi
     }
     chunks.push(value);
   }
+  return { ok: true, bytes: concatChunks(chunks, size) };
+}
+
+export async function readBodyLimited(request: Request, maxBytes: number): Promise<BodyRead> {
+  const read = await readBytesLimited(request, maxBytes);
+  if (!read.ok) return read;
+  return decodeUtf8(read.bytes);
+}
+
+export function decodeUtf8(bytes: Uint8Array): BodyRead {
   try {
-    return { ok: true, text: new TextDecoder('utf-8', { fatal: true }).decode(concatChunks(chunks, size)) };
+    return { ok: true, text: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
   } catch {
     return { ok: false, reason: 'notUtf8' };
   }

@@ -3,6 +3,7 @@ import { compileDialer, type Dialer } from './dialer.js';
 import { compileDuplicateCheck, type CompiledTable } from './duplicate-check/compile.js';
 import type { RuleError } from './rule-error.js';
 import { parseRuleFile, ruleFileEtag, type RuleFile } from './rule-file.js';
+import { compileSource, type CompiledSource } from './sources.js';
 
 /** Everything the rules folder configures, compiled once per load and never mutated. */
 export interface RuleSet {
@@ -10,6 +11,8 @@ export interface RuleSet {
   connects: ReadonlyMap<string, CompiledConnect>;
   /** the External API Data Validation table; absent when the folder has no duplicate-check file */
   duplicateCheck?: CompiledTable;
+  /** inbound webhook sources by name (`sources/<name>.yaml`) */
+  sources: ReadonlyMap<string, CompiledSource>;
   files: ReadonlyArray<{ path: string; etag: string }>;
 }
 
@@ -18,6 +21,7 @@ export type RuleSetResult = { ok: true; rules: RuleSet } | { ok: false; errors: 
 const DIALER_FILES = ['dialer.yaml', 'dialer.yml', 'dialer.json'];
 const DUPLICATE_CHECK_FILES = ['duplicate-check.yaml', 'duplicate-check.yml', 'duplicate-check.json'];
 const CONNECT_FILE = /^connects\/[^/]+$/;
+const SOURCE_FILE = /^sources\/[^/]+$/;
 
 /** The one file of a kind that may exist under several extensions. */
 function single(files: readonly RuleFile[], names: string[], errors: RuleError[]): string | undefined {
@@ -71,6 +75,14 @@ export function compileRuleSet(files: readonly RuleFile[], env: Record<string, s
     }
   }
 
+  const sources = new Map<string, CompiledSource>();
+  for (const file of files.filter((f) => SOURCE_FILE.test(f.path) && parsed.has(f.path))) {
+    const compiled = compileSource(parsed.get(file.path), file.path, env, dialer);
+    if (!compiled.ok) errors.push(...compiled.errors);
+    else if (sources.has(compiled.source.name)) errors.push({ file: file.path, path: '', message: `a source named '${compiled.source.name}' already exists` });
+    else sources.set(compiled.source.name, compiled.source);
+  }
+
   if (dialer) {
     for (const [templateIndex, template] of [...dialer.templates.values()].entries()) {
       [...template.dispositions.values()].forEach((disposition, i) =>
@@ -90,6 +102,6 @@ export function compileRuleSet(files: readonly RuleFile[], env: Record<string, s
   if (errors.length > 0 || !dialer) return { ok: false, errors };
   return {
     ok: true,
-    rules: { dialer, connects, duplicateCheck, files: files.map((f) => ({ path: f.path, etag: ruleFileEtag(f) })) },
+    rules: { dialer, connects, duplicateCheck, sources, files: files.map((f) => ({ path: f.path, etag: ruleFileEtag(f) })) },
   };
 }
