@@ -2,7 +2,9 @@ import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { createAdminRoutes } from './admin/routes.js';
 import { createDemoCrmRoutes } from './demo/crm-routes.js';
+import { renderConvosoResult } from './dialects/convoso/render.js';
 import { createConvosoRoutes } from './dialects/convoso/routes.js';
+import { failure } from './pipeline/lead-result.js';
 import { createHooksRoutes } from './dialects/hooks/routes.js';
 import { createNoojeeRoutes, type NoojeeConfig } from './dialects/noojee/routes.js';
 import { renderCode } from './dialects/noojee/render.js';
@@ -66,6 +68,21 @@ export function createApp(deps: AppDeps): Hono<{ Variables: AppVariables }> {
     }),
   );
   app.route(NOOJEE_BASE, createNoojeeRoutes(deps));
+  app.use(
+    '/v1/*',
+    idempotency({
+      store: deps.idempotency,
+      credentialParams: ['auth_token'],
+      maxBodyBytes: deps.config.maxBodyBytes,
+      reject: (c, reason) => {
+        const answer = renderConvosoResult(
+          reason === 'reused' ? failure(208, 'this Idempotency-Key was already used with a different request') : failure(109, 'a request with this Idempotency-Key is still in progress'),
+        );
+        if (answer.retryAfterSeconds !== undefined) c.header('Retry-After', String(answer.retryAfterSeconds));
+        return c.json(answer.body, reason === 'reused' ? 422 : answer.status);
+      },
+    }),
+  );
   app.route('/v1', createConvosoRoutes(deps));
   app.route('/hooks', createHooksRoutes({ ...deps, maxBodyBytes: deps.config.maxBodyBytes }));
   app.route(

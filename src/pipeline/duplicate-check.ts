@@ -42,7 +42,7 @@ function matchedRule(decision: DuplicateCheckDecision): MatchedRule {
   return rule;
 }
 
-function decisionRecord(entry: string, connect: string, outcome: CrmOutcome, decision: DuplicateCheckDecision): DecisionRecord {
+export function decisionRecord(entry: string, connect: string, outcome: CrmOutcome, decision: DuplicateCheckDecision): DecisionRecord {
   return {
     entryPoint: entry,
     connect,

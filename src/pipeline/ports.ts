@@ -39,7 +39,7 @@ export interface DecisionRecord {
 }
 
 /** What became of a decided lead, written into its decision record. */
-export type DecisionOutcome = 'created' | 'skipped' | 'rejected' | 'dnc' | 'duplicate_external_id' | 'duplicate_phone';
+export type DecisionOutcome = 'created' | 'skipped' | 'rejected' | 'dnc' | 'duplicate_external_id' | 'duplicate_phone' | 'rechecked';
 
 /** A decision that creates no lead: recorded, and its DNC additions applied, in one transaction. */
 export interface DecisionWithoutLead {
@@ -80,6 +80,8 @@ export interface LeadStore {
    */
   updateLead(update: LeadUpdate): Promise<UpdateOutcome>;
   findLeadById(id: string): Promise<StoredLead | null>;
+  /** A workflow re-check of an existing lead: its new status, DNC additions and the decision record, together. */
+  applyRecheck(recheck: { leadId: string; phones: string[]; status?: string; addToDnc?: { reason: string | null }; decision: DecisionRecord }): Promise<void>;
   searchLeads(query: LeadQuery): Promise<{ total: number; entries: Array<StoredLead & { createdAt: Date }> }>;
   /** adds entries that are not there yet; answers how many were new */
   addDnc(entries: readonly DncEntry[]): Promise<number>;

@@ -65,6 +65,11 @@ export function createLeadStore(backendRunner: SqlRunner): LeadStore {
     },
     findLeadByExternalId: (campaignId, externalId) => findLeadByExternalId(runner, campaignId, externalId),
     findLeadById: (id) => findLeadById(runner, id),
+    applyRecheck: (recheck) =>
+      inTransaction(runner, async (tx) => {
+        if (recheck.status !== undefined) await tx.query('update leads set status = $2, updated_at = now() where id = $1::bigint', [recheck.leadId, recheck.status]);
+        await applyDecisionEffects(tx, [{ ...recheck, outcome: 'rechecked' }]);
+      }),
     searchLeads: (query) => searchLeads(runner, query),
     addDnc: (entries) => addDnc(runner, entries),
     findDnc: (query) => findDnc(runner, query),

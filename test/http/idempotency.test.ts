@@ -64,3 +64,24 @@ describe('Idempotency-Key', () => {
     expect(real.replayed).toBeNull();
   });
 });
+
+describe('Idempotency-Key on the Convoso dialect', () => {
+  const convoso = async (params: Record<string, string>, key: string) => {
+    const res = await t.app.request('/v1/leads/insert', {
+      method: 'POST',
+      headers: { 'idempotency-key': key, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ auth_token: API_KEY, list_id: '100', phone_code: '61', ...params }).toString(),
+    });
+    return { status: res.status, text: await res.text(), replayed: res.headers.get('idempotent-replayed') };
+  };
+
+  it('replays the first answer and refuses a reused key with 422', async () => {
+    const first = await convoso({ phone_number: '413100101' }, 'cv-1');
+    expect(JSON.parse(first.text)).toMatchObject({ success: true });
+    expect(await convoso({ phone_number: '413100101' }, 'cv-1')).toEqual({ status: 200, text: first.text, replayed: 'true' });
+    const reused = await convoso({ phone_number: '413100102' }, 'cv-1');
+    expect(reused.status).toBe(422);
+    expect(JSON.parse(reused.text)).toEqual({ success: false, code: 208, text: 'this Idempotency-Key was already used with a different request' });
+    expect(await leadsWithPhone('+61413100101')).toBe(1);
+  });
+});

@@ -3,6 +3,7 @@ import { parsePhone } from '../../leads/phone.js';
 import type { AppVariables } from '../../http/request-log.js';
 import { failure } from '../../pipeline/lead-result.js';
 import { pingLead } from '../../pipeline/ping-lead.js';
+import { recheckLead } from '../../pipeline/recheck-lead.js';
 import { updateLeadFields } from '../../pipeline/update-fields.js';
 import type { StoredLead } from '../../pipeline/ports.js';
 import { readConvosoParams } from './params.js';
@@ -140,6 +141,14 @@ export function addConvosoLookupRoutes(routes: Hono<Env>, deps: ConvosoDeps, sen
     const campaignId = dncScope(p);
     if (isAnswer(campaignId)) return campaignId;
     return ok({ phone_number: e164, campaign_id: String(campaignId), deleted: await deps.store.removeDnc(e164, campaignId) });
+  });
+
+  route('post', '/workflow/leads/:leadId/check', async (c) => {
+    const result = await recheckLead(deps, { rules: deps.rules.current(), leadId: c.req.param('leadId') ?? '' });
+    if (result.kind === 'notFound') return refuse(6001, 'No such Lead');
+    if (result.kind === 'noTable') return refuse(204, 'no duplicate-check table is enabled');
+    if (result.kind === 'unavailable') return renderConvosoResult(failure(206, `the CRM could not be asked (${result.reason}); retry later`));
+    return { status: 200, body: result.decision };
   });
 
   route('get', '/lead-validation/search', async (_c, p) => {

@@ -117,3 +117,24 @@ describe('GET /v1/lead-validation/search (the ping)', () => {
     expect(await counts()).toBe(before);
   });
 });
+
+describe('POST /v1/workflow/leads/{lead_id}/check', () => {
+  it("re-asks the CRM and applies the matched row's status and DNC addition to the lead", async () => {
+    const id = await insert('412600040');
+    crm.respond({ json: { flags: { doNotCall: true } } });
+    const res = await call('POST', `workflow/leads/${id}/check`, {});
+    expect(res.body).toEqual({ success: true, createLead: true, status: 'DNC', addToDnc: true, row: 1, key: '$.flags.doNotCall', reason: null, source: 'row' });
+    expect(JSON.parse(crm.requests.at(-1)!.body)).toMatchObject({ phone_number: '+61412600040' });
+    expect(await t.backend.runner.query('select status from leads where id = $1::bigint', [id])).toEqual([{ status: 'DNC' }]);
+    expect(await t.backend.runner.query(`select source from dnc where e164 = '+61412600040'`)).toEqual([{ source: 'duplicate-check' }]);
+    expect(await t.backend.runner.query("select outcome, entry_point, matched_row from decision_records where lead_id = $1::bigint and entry_point = 'workflow'", [id])).toEqual([
+      { outcome: 'rechecked', entry_point: 'workflow', matched_row: 1 },
+    ]);
+  });
+
+  it('answers 6001 for an unknown lead and 403 without the token', async () => {
+    expect((await call('POST', 'workflow/leads/99999/check', {})).body).toEqual({ success: false, code: 6001, text: 'No such Lead' });
+    const res = await t.app.request('/v1/workflow/leads/1/check', { method: 'POST' });
+    expect(res.status).toBe(403);
+  });
+});
