@@ -5,24 +5,19 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { compileRuleSet } from '../../src/ruleset/rule-set.js';
-import { CRM_TOKEN, rulesWithCrm } from '../support/crm-rules.js';
-import { startFakeCrm, type FakeCrm } from '../support/fake-crm.js';
+import { createAppWithCrm, CRM_TOKEN, rulesWithCrm } from '../support/crm-rules.js';
+import type { FakeCrm } from '../support/fake-crm.js';
 import { ADMIN_TOKEN, BASIC_RULES, createTestApp, type TestApp } from '../support/test-app.js';
 import { readRulesDir } from '../../src/ruleset/read-rules-dir.js';
 
 let crm: FakeCrm;
 let t: TestApp;
 let rulesDir: string;
+let close: () => Promise<void>;
 beforeAll(async () => {
-  crm = await startFakeCrm();
-  rulesDir = await rulesWithCrm(crm.url);
-  t = await createTestApp({ rulesDir, env: { CRM_TOKEN } });
+  ({ crm, t, rulesDir, close } = await createAppWithCrm());
 });
-afterAll(async () => {
-  await t.close();
-  await crm.close();
-  await rm(rulesDir, { recursive: true, force: true });
-});
+afterAll(() => close());
 beforeEach(() => crm.reset());
 
 const dryRun = (app: TestApp['app'], body: unknown, token: string | null = ADMIN_TOKEN) =>

@@ -1,22 +1,15 @@
-import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CRM_TOKEN, rulesWithCrm } from '../support/crm-rules.js';
-import { startFakeCrm, type FakeCrm } from '../support/fake-crm.js';
-import { createTestApp, postNoojee, type TestApp } from '../support/test-app.js';
+import { createAppWithCrm } from '../support/crm-rules.js';
+import type { FakeCrm } from '../support/fake-crm.js';
+import { postNoojee, type TestApp } from '../support/test-app.js';
 
 let crm: FakeCrm;
 let t: TestApp;
-let rulesDir: string;
+let close: () => Promise<void>;
 beforeAll(async () => {
-  crm = await startFakeCrm();
-  rulesDir = await rulesWithCrm(crm.url, { connect: { retries: 0 } });
-  t = await createTestApp({ rulesDir, env: { CRM_TOKEN } });
+  ({ crm, t, close } = await createAppWithCrm({ connect: { retries: 0 } }));
 });
-afterAll(async () => {
-  await t.close();
-  await crm.close();
-  await rm(rulesDir, { recursive: true, force: true });
-});
+afterAll(() => close());
 
 /** `name{labels} value` lines of the Prometheus text format, as a map. */
 function samples(text: string): Map<string, number> {

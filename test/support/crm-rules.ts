@@ -1,8 +1,9 @@
-import { cp, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { BASIC_RULES } from './test-app.js';
+import { startFakeCrm } from './fake-crm.js';
+import { BASIC_RULES, createTestApp, type TestAppOptions } from './test-app.js';
 
 export const CRM_TOKEN = 's3cret-crm-token-7781';
 
@@ -55,4 +56,24 @@ export async function rulesWithCrm(crmUrl: string, options: { connect?: Record<s
   await writeFile(join(dir, 'connects/crm.yaml'), stringify(crmConnect(crmUrl, options.connect)));
   await writeFile(join(dir, 'duplicate-check.yaml'), stringify(crmTable(options.table)));
   return dir;
+}
+
+/**
+ * The usual setup of a test file that needs a CRM: a loopback fake CRM, a rules folder pointing
+ * at it, and the app over a fresh database. `close()` undoes all three.
+ */
+export async function createAppWithCrm(options: { connect?: Record<string, unknown>; table?: Record<string, unknown>; app?: Omit<TestAppOptions, 'rulesDir' | 'env'> } = {}) {
+  const crm = await startFakeCrm();
+  const rulesDir = await rulesWithCrm(crm.url, options);
+  const t = await createTestApp({ ...options.app, rulesDir, env: { CRM_TOKEN } });
+  return {
+    crm,
+    rulesDir,
+    t,
+    async close() {
+      await t.close();
+      await crm.close();
+      await rm(rulesDir, { recursive: true, force: true });
+    },
+  };
 }

@@ -1,22 +1,15 @@
-import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CRM_TOKEN, rulesWithCrm } from '../../support/crm-rules.js';
-import { startFakeCrm, type FakeCrm } from '../../support/fake-crm.js';
-import { API_KEY, createTestApp, type TestApp } from '../../support/test-app.js';
+import { createAppWithCrm } from '../../support/crm-rules.js';
+import type { FakeCrm } from '../../support/fake-crm.js';
+import { API_KEY, type TestApp } from '../../support/test-app.js';
 
 let t: TestApp;
 let crm: FakeCrm;
-let rulesDir: string;
+let close: () => Promise<void>;
 beforeAll(async () => {
-  crm = await startFakeCrm();
-  rulesDir = await rulesWithCrm(crm.url);
-  t = await createTestApp({ rulesDir, env: { CRM_TOKEN } });
+  ({ crm, t, close } = await createAppWithCrm());
 });
-afterAll(async () => {
-  await t.close();
-  await crm.close();
-  await rm(rulesDir, { recursive: true, force: true });
-});
+afterAll(() => close());
 
 async function call(method: 'GET' | 'POST', path: string, params: Record<string, string>) {
   const all = new URLSearchParams({ auth_token: API_KEY, ...params });
