@@ -4,6 +4,7 @@ import type { CrmCaller } from './duplicate-check.js';
 import { splitFields } from './validate-new-lead.js';
 import { parsePhone } from '../leads/phone.js';
 import type { LeadFields } from '../leads/scalar.js';
+import { storableJson } from '../lib/storable.js';
 
 export type DryRunInput = { lead: unknown; crmResponse: unknown; live?: false; templateId?: number } | { lead: unknown; live: true; templateId?: number };
 
@@ -20,7 +21,7 @@ export async function dryRunTable(rules: RuleSet, crm: CrmCaller | undefined, in
   if (!table) return { ok: false, error: 'the rules folder has no duplicate-check table' };
   if (!input.live) {
     const explained = explainTable(table, input.crmResponse);
-    return { ok: true, decision: { ...explained.decision }, rows: explained.rows };
+    return { ok: true, ...echoable(explained.decision, explained.rows) };
   }
   const connect = rules.connects.get(table.connect);
   if (!crm || !connect) return { ok: false, error: `connect '${table.connect}' is not available for a live call` };
@@ -30,7 +31,15 @@ export async function dryRunTable(rules: RuleSet, crm: CrmCaller | undefined, in
   const crmSummary = { ok: outcome.ok, status: outcome.status ?? null, latencyMs: outcome.latencyMs, request: outcome.request, ...(outcome.ok ? {} : { failure: outcome.reason, detail: outcome.detail }) };
   if (!outcome.ok) return { ok: true, decision: { ...onErrorDecision(table) }, rows: [], crm: crmSummary };
   const explained = explainTable(table, outcome.answer);
-  return { ok: true, decision: { ...explained.decision }, rows: explained.rows, crm: { ...crmSummary, answer: outcome.answer } };
+  return { ok: true, ...echoable(explained.decision, explained.rows), crm: { ...crmSummary, answer: storableJson(outcome.answer) } };
+}
+
+/** The CRM's values, bounded in depth, so echoing an untrusted answer can never overflow the stack. */
+function echoable(decision: object, rows: RowExplanation[]) {
+  return {
+    decision: storableJson(decision) as Record<string, unknown>,
+    rows: rows.map((row) => ({ ...row, values: storableJson(row.values) as unknown[] })),
+  };
 }
 
 /** The lead as the adaptor would see it, phones in E.164 with the template's country. */

@@ -1,6 +1,7 @@
 import type { CallOptions, CrmOutcome } from '../crm/call-crm.js';
 import type { CompiledConnect } from '../crm/compile-connect.js';
 import type { LeadFields } from '../leads/scalar.js';
+import { storableJson, storableText } from '../lib/storable.js';
 import type { CompiledTable } from '../ruleset/duplicate-check/compile.js';
 import { evaluateTable, onErrorDecision, type DuplicateCheckDecision } from '../ruleset/duplicate-check/evaluate.js';
 import type { EntryPoint as TableEntryPoint } from '../ruleset/duplicate-check/schema.js';
@@ -43,16 +44,20 @@ function matchedRule(decision: DuplicateCheckDecision): MatchedRule {
 }
 
 export function decisionRecord(entry: string, connect: string, outcome: CrmOutcome, decision: DuplicateCheckDecision): DecisionRecord {
+  // Everything taken from the CRM's answer is untrusted: made storable and depth-bounded.
+  const answer = outcome.rawAnswer ?? (outcome.ok ? null : outcome.detail);
+  const values = decision.source === 'row' ? (storableJson(decision.values) as unknown[]) : null;
+  const recorded = decision.source === 'row' ? { ...decision, values } : { ...decision };
   return {
     entryPoint: entry,
     connect,
-    request: outcome.request,
+    request: storableJson(outcome.request),
     crmStatus: outcome.status ?? null,
     latencyMs: outcome.latencyMs,
-    answer: outcome.rawAnswer ?? (outcome.ok ? null : outcome.detail),
+    answer: answer === null ? null : storableText(answer),
     matchedRow: decision.source === 'row' ? decision.rowIndex : null,
-    values: decision.source === 'row' ? decision.values : null,
-    decision: outcome.ok ? { ...decision } : { ...decision, crmFailure: outcome.reason, detail: outcome.detail },
+    values,
+    decision: outcome.ok ? recorded : { ...recorded, crmFailure: outcome.reason, detail: storableText(outcome.detail) },
   };
 }
 

@@ -3,6 +3,7 @@ import { isNoChange } from '../leads/no-change.js';
 import { parsePhone } from '../leads/phone.js';
 import { isScalar, scalarText, type LeadFields, type Scalar } from '../leads/scalar.js';
 import { classifyFieldName, type SystemField } from '../leads/system-fields.js';
+import { isStorableText, storableText } from '../lib/storable.js';
 import { failure, type LeadResult } from './lead-result.js';
 import type { NewLead } from './ports.js';
 import type { ContactHours } from '../ruleset/dialer.js';
@@ -39,6 +40,12 @@ export function splitFields(raw: unknown): { ok: true; fields: SplitFields } | {
       return { ok: false, result: failure(204, `field '${name}' is longer than ${LEAD_LIMITS.textLength} characters`) };
     }
     if (name === '__proto__') return { ok: false, result: failure(204, "'__proto__' is not allowed as a field name") };
+    if (!isStorableText(name) || (typeof value === 'string' && !isStorableText(value))) {
+      return { ok: false, result: failure(204, `field '${storableText(name)}' holds a NUL character or an unpaired surrogate`) };
+    }
+    if (typeof value === 'number' && !Number.isFinite(value)) {
+      return { ok: false, result: failure(204, `field '${name}' holds a number out of range`) };
+    }
     if (!isScalar(value)) {
       return { ok: false, result: failure(204, `field '${name}' must be a string, number, boolean or null`) };
     }

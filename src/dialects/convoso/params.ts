@@ -1,4 +1,5 @@
 import { readBodyLimited } from '../../http/read-body.js';
+import { isStorableText } from '../../lib/storable.js';
 
 export type ParamsRead = { ok: true; params: Record<string, string> } | { ok: false; reason: 'tooLarge' | 'malformed'; detail: string };
 
@@ -7,6 +8,15 @@ export type ParamsRead = { ok: true; params: Record<string, string> } | { ok: fa
  * clients send them; body values win over query values of the same name.
  */
 export async function readConvosoParams(request: Request, maxBytes: number): Promise<ParamsRead> {
+  const read = await readParams(request, maxBytes);
+  if (!read.ok) return read;
+  for (const [name, value] of Object.entries(read.params)) {
+    if (!isStorableText(name) || !isStorableText(value)) return { ok: false, reason: 'malformed', detail: 'a parameter holds a NUL character or an unpaired surrogate' };
+  }
+  return read;
+}
+
+async function readParams(request: Request, maxBytes: number): Promise<ParamsRead> {
   const params: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [name, value] of new URL(request.url).searchParams) params[name] = value;
   const body = await readBodyLimited(request, maxBytes);

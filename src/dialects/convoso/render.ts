@@ -32,7 +32,8 @@ export function convosoError(error: { code: number; text: string }): ConvosoAnsw
 
 /**
  * Convoso answers HTTP 200 with `success` true or false; leadgate adds 429 (admission timeout) and
- * 503 (CRM or store unavailable), both with Retry-After, so generic HTTP clients back off.
+ * 503 (CRM or store unavailable), both with Retry-After, so generic HTTP clients back off, and 500
+ * for its own faults (103).
  */
 export function renderConvosoResult(result: LeadResult): ConvosoAnswer {
   if (result.code === 0) return { status: 200, body: { success: true, data: { lead_id: result.leadId } } };
@@ -45,5 +46,7 @@ export function renderConvosoResult(result: LeadResult): ConvosoAnswer {
   }
   if (result.code === 109) return { status: 429, body, retryAfterSeconds: RETRY_AFTER_SECONDS };
   if (RESULT_CODES[result.code].http === 503) return { status: 503, body, retryAfterSeconds: result.retryAfterSeconds ?? RETRY_AFTER_SECONDS };
+  // a fault of leadgate's own is not a Convoso answer about the lead: say so with the status too
+  if (RESULT_CODES[result.code].http >= 500) return { status: 500, body };
   return { status: 200, body };
 }

@@ -94,7 +94,7 @@ export function createHooksRoutes(deps: HooksDeps): Hono<Env> {
     const eventId = String(eventValue);
 
     const requestHash = createHash('sha256').update(raw.bytes).digest('hex');
-    const result = await onceByKey({ store: deps.idempotency, ttlMs: EVENT_TTL_MS, waitMs: 30_000, pollMs: 50 }, `hook:${source.name}:${eventId}`, requestHash, async () => {
+    const result = await onceByKey({ store: deps.idempotency, ttlMs: EVENT_TTL_MS, waitMs: 30_000, pollMs: 50 }, `hook:${source.name}:${createHash('sha256').update(eventId).digest('hex')}`, requestHash, async () => {
       const admitted = await deps.gate.run(() => apply(deps, rules, source, leadFrom(source, payload)));
       if (!admitted.admitted) return answer(c, 503, { error: 'too many concurrent requests; retry later' }, RETRY_AFTER_SECONDS);
       const lead = admitted.value;

@@ -1,0 +1,235 @@
+/**
+ * The public endpoints and what their answers look like. Adding an endpoint is one row in
+ * ENDPOINTS: its method and path, the URL and headers an authorised caller sends, the statuses it
+ * may answer, the shape of its body and, when it reads a JSON body, how a generated JSON text
+ * becomes its body. Every generic property in the fuzz files then runs against it.
+ */
+import { expect } from 'vitest';
+import { ADMIN_TOKEN, API_KEY, noojeeUrl } from '../support/test-app.js';
+import { checkAdmin, checkConvoso, checkNoojeeBatch, checkNoojeeLead } from './answer-shapes.js';
+import type { Answer, FuzzRequest } from './fuzz-kit.js';
+
+// ---------------------------------------------------------------------------------------------
+// the endpoint table
+
+export interface EndpointRow {
+  name: string;
+  method: 'GET' | 'POST';
+  /** the route's path, no query */
+  path: string;
+  /** path and query an authorised caller sends */
+  url: string;
+  /** headers an authorised caller sends */
+  headers: Record<string, string>;
+  /** every status the route may answer to an authorised caller, whatever the input */
+  statuses: readonly number[];
+  /** the documented body shape (and headers) of any answer */
+  check(answer: Answer, request: FuzzRequest): void;
+  /** the answer's media type; JSON unless said otherwise */
+  answers?: 'json' | 'text';
+  /** routes that read a JSON body: the body carrying a generated JSON text (a lead, or the value under test) */
+  wrap?: (json: string) => string;
+  /** a well-formed body around a fresh phone, and the answer it must get */
+  valid?: { body(phone: string): string; expect(answer: Answer): void };
+  /** the result code of every lead the answer reports (the request-level code when it reports none) */
+  leadCodes?(answer: Answer): number[];
+  /** the answer to a body over the size limit */
+  tooLarge?(answer: Answer): void;
+  /** the answer to a body that is not UTF-8, not JSON, or not the JSON the route takes */
+  malformed?(answer: Answer): void;
+  /** the route honours Idempotency-Key (SPEC 6, 8a) */
+  idempotent?: boolean;
+  /** the body may be a form or JSON and is trimmed first (Convoso): blank bodies are not malformed */
+  lenientBody?: boolean;
+}
+
+const JSON_TYPE = { 'content-type': 'application/json' };
+const ADMIN = { ...JSON_TYPE, authorization: `Bearer ${ADMIN_TOKEN}` };
+const NOOJEE_STATUSES = [200, 400, 401, 413, 422, 503];
+const ADMIN_STATUSES = [200, 400, 401, 403, 413, 422, 503];
+const expectCode = (code: number) => (answer: Answer) => expect(answer.json).toMatchObject({ code });
+
+const noojeeLeadCodes = (answer: Answer): number[] => {
+  const body = answer.json as { code: number; results?: { code: number }[] };
+  return answer.status === 200 && Array.isArray(body.results) ? body.results.map((r) => r.code) : [body.code];
+};
+const noojee = {
+  headers: JSON_TYPE,
+  statuses: NOOJEE_STATUSES,
+  leadCodes: noojeeLeadCodes,
+  tooLarge: (answer: Answer) => {
+    expect(answer.status).toBe(413);
+    expect(answer.json).toMatchObject({ code: 203, message: 'PAYLOAD_TOO_LARGE' });
+  },
+  malformed: (answer: Answer) => {
+    expect(answer.status).toBe(400);
+    expect(answer.json).toMatchObject({ code: 204, message: 'MALFORMED_REQUEST' });
+  },
+  idempotent: true,
+};
+const admin = {
+  method: 'POST' as const,
+  path: '/admin/rules/test',
+  url: '/admin/rules/test',
+  headers: ADMIN,
+  statuses: ADMIN_STATUSES,
+  check: checkAdmin,
+  tooLarge: (answer: Answer) => expect(answer.status).toBe(413),
+  malformed: (answer: Answer) => expect(answer.status).toBe(400),
+};
+
+export const ENDPOINTS: readonly EndpointRow[] = [
+  {
+    ...noojee,
+    name: 'noojee.insertLeadFast',
+    method: 'POST',
+    path: '/servicemanager/rest/CampaignAPI/insertLeadFast',
+    url: noojeeUrl('insertLeadFast'),
+    check: checkNoojeeLead,
+    wrap: (json) => json,
+    valid: { body: (phone) => JSON.stringify({ phone }), expect: expectCode(0) },
+  },
+  {
+    ...noojee,
+    name: 'noojee.insertLeadsFast',
+    method: 'POST',
+    path: '/servicemanager/rest/CampaignAPI/insertLeadsFast',
+    url: noojeeUrl('insertLeadsFast'),
+    check: checkNoojeeBatch,
+    wrap: (json) => `[${json}]`,
+    valid: {
+      body: (phone) => JSON.stringify([{ phone }]),
+      expect: (answer) => expect(answer.json).toMatchObject({ code: 0, results: [{ index: 0, code: 0 }] }),
+    },
+  },
+  {
+    ...noojee,
+    name: 'noojee.updateLeadFast',
+    method: 'POST',
+    path: '/servicemanager/rest/CampaignAPI/updateLeadFast',
+    url: noojeeUrl('updateLeadFast'),
+    check: checkNoojeeLead,
+    wrap: (json) => json,
+  },
+  {
+    ...noojee,
+    name: 'noojee.injectLeads',
+    method: 'POST',
+    path: '/servicemanager/rest/CampaignAPI/injectLeads',
+    url: noojeeUrl('injectLeads'),
+    check: checkNoojeeBatch,
+    wrap: (json) => `[${json}]`,
+    valid: {
+      body: (phone) => JSON.stringify([{ phone, NjAction: 'add' }]),
+      expect: (answer) => expect(answer.json).toMatchObject({ code: 0, results: [{ index: 0, code: 0 }] }),
+    },
+  },
+  {
+    name: 'convoso.leadsInsert',
+    method: 'POST',
+    path: '/v1/leads/insert',
+    // phone_number in the query so generated bodies reach the pipeline; a body value wins over it
+    url: `/v1/leads/insert?auth_token=${API_KEY}&list_id=100&phone_code=61&phone_number=0412999999`,
+    headers: JSON_TYPE,
+    statuses: [200, 403, 422, 429, 503],
+    check: checkConvoso,
+    idempotent: true,
+    wrap: (json) => json,
+    valid: {
+      body: (phone) => JSON.stringify({ phone_number: phone.slice(1) }),
+      expect: (answer) => expect(answer.json).toEqual({ success: true, data: { lead_id: expect.any(String) } }),
+    },
+    leadCodes: (answer) => {
+      const body = answer.json as { success: boolean; code?: number };
+      return [body.success ? 0 : body.code!];
+    },
+    lenientBody: true,
+    tooLarge: (answer) => expect(answer.json).toMatchObject({ success: false, code: 203 }),
+    malformed: (answer) => expect(answer.json).toMatchObject({ success: false, code: 204 }),
+  },
+  {
+    ...admin,
+    name: 'admin.rulesTest.lead',
+    wrap: (json) => `{"lead":${json},"crmResponse":{"customer":{"status":"gold","score":70}}}`,
+    valid: {
+      body: (phone) => JSON.stringify({ lead: { phone }, crmResponse: { customer: { status: ' ACTIVE ' } } }),
+      expect: (answer) => expect(answer.json).toMatchObject({ decision: { source: 'row', rowIndex: 0, createLead: false } }),
+    },
+  },
+  {
+    ...admin,
+    name: 'admin.rulesTest.crmResponse',
+    wrap: (json) => `{"lead":{"phone":"0412345678"},"crmResponse":${json}}`,
+  },
+  {
+    ...admin,
+    name: 'admin.rulesTest.live',
+    wrap: (json) => `{"lead":${json},"live":true}`,
+    valid: {
+      body: (phone) => JSON.stringify({ lead: { phone }, live: true }),
+      expect: (answer) => expect(answer.json).toMatchObject({ decision: { source: 'noMatch' }, crm: { ok: true, status: 200 } }),
+    },
+  },
+  {
+    name: 'ops.healthz',
+    method: 'GET',
+    path: '/healthz',
+    url: '/healthz',
+    headers: {},
+    statuses: [200],
+    check: (answer) => expect(answer.json).toEqual({ status: 'ok' }),
+  },
+  {
+    name: 'ops.readyz',
+    method: 'GET',
+    path: '/readyz',
+    url: '/readyz',
+    headers: {},
+    statuses: [200, 503],
+    check: (answer) => expect(answer.json).toMatchObject({ status: answer.status === 200 ? 'ready' : 'not ready', checks: expect.any(Object) }),
+  },
+  {
+    name: 'ops.metrics',
+    method: 'GET',
+    path: '/metrics',
+    url: '/metrics',
+    headers: {},
+    statuses: [200],
+    answers: 'text',
+    check: (answer) => {
+      expect(answer.headers.get('content-type')).toMatch(/^text\/plain\b/);
+      expect(answer.text).toMatch(/^# (HELP|TYPE) /m);
+    },
+  },
+];
+
+export const BODY_ENDPOINTS = ENDPOINTS.filter((row): row is EndpointRow & Required<Pick<EndpointRow, 'wrap'>> => row.wrap !== undefined);
+
+/** One body row per route (method + path): for properties about reading the body rather than what it carries. */
+export const BODY_ROUTES = BODY_ENDPOINTS.filter((row, i) => BODY_ENDPOINTS.findIndex((r) => r.method === row.method && r.path === row.path) === i);
+
+/** Routes the app serves that have no row yet; a new route must get a row here or above. */
+export const NOT_FUZZED: readonly { method: string; path: string; why: string }[] = [];
+
+/** The app's own routes (middleware excluded), as [method, matcher]. */
+export function servedRoutes(app: { routes: readonly { method: string; path: string }[] }): { method: string; path: string; matches(path: string): boolean }[] {
+  return app.routes
+    .filter((r) => r.method !== 'ALL')
+    .map((r) => {
+      const pattern = new RegExp(`^${r.path.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\/:[^/]+/g, '/[^/]+').replace(/\*/g, '.*')}$`);
+      return { method: r.method, path: r.path, matches: (path: string) => pattern.test(path) };
+    });
+}
+
+/** Whether method + path (percent-decoded as the router does) is a route the app serves. */
+export function isKnownRoute(app: { routes: readonly { method: string; path: string }[] }, method: string, url: string): boolean {
+  const { pathname } = new URL(url, 'http://localhost');
+  let decoded = pathname;
+  try {
+    decoded = decodeURI(pathname);
+  } catch {
+    // the router keeps undecodable paths as they are
+  }
+  const m = method.toUpperCase();
+  return servedRoutes(app).some((r) => (r.method === m || (m === 'HEAD' && r.method === 'GET')) && (r.matches(pathname) || r.matches(decoded)));
+}
