@@ -44,6 +44,14 @@ export interface EndpointRow {
 }
 
 const JSON_TYPE = { 'content-type': 'application/json' };
+
+/** Convoso answers other than the insert's: `{success: true, ...}` or a `{success: false, code, text}` refusal. */
+const checkConvosoAnswer = (answer: Answer) => {
+  const body = answer.json as { success?: unknown; code?: unknown; createLead?: unknown };
+  expect(typeof body.success).toBe('boolean');
+  // the workflow check answers a decision, whose `success` is the table's verdict, not a refusal
+  if (body.success === false && body.createLead === undefined) expect(body).toMatchObject({ code: expect.any(Number), text: expect.any(String) });
+};
 const ADMIN = { ...JSON_TYPE, authorization: `Bearer ${ADMIN_TOKEN}` };
 const NOOJEE_STATUSES = [200, 400, 401, 413, 422, 503];
 const ADMIN_STATUSES = [200, 400, 401, 403, 413, 422, 503];
@@ -146,6 +154,49 @@ export const ENDPOINTS: readonly EndpointRow[] = [
     lenientBody: true,
     tooLarge: (answer) => expect(answer.json).toMatchObject({ success: false, code: 203 }),
     malformed: (answer) => expect(answer.json).toMatchObject({ success: false, code: 204 }),
+  },
+  ...(
+    [
+      ['convoso.leadsUpdate', '/v1/leads/update', 'lead_id=1'],
+      ['convoso.leadsSearch', '/v1/leads/search', 'list_id=100'],
+      ['convoso.dncInsert', '/v1/dnc/insert', 'phone_code=61&phone_number=0412999998'],
+      ['convoso.dncSearch', '/v1/dnc/search', 'campaign_id=0'],
+      ['convoso.dncDelete', '/v1/dnc/delete', 'phone_code=61&phone_number=0412999998'],
+      ['convoso.workflowCheck', '/v1/workflow/leads/:leadId/check', ''],
+    ] as const
+  ).map(
+    ([name, path, query]): EndpointRow => ({
+      name,
+      method: 'POST',
+      path,
+      url: `${path.replace(':leadId', '1')}?auth_token=${API_KEY}${query ? `&${query}` : ''}`,
+      headers: JSON_TYPE,
+      statuses: [200, 403, 422, 429, 503],
+      check: checkConvosoAnswer,
+      idempotent: true,
+      wrap: (json) => json,
+      lenientBody: true,
+      tooLarge: (answer) => expect(answer.json).toMatchObject({ success: false, code: 203 }),
+      malformed: (answer) => expect(answer.json).toMatchObject({ success: false, code: 204 }),
+    }),
+  ),
+  {
+    name: 'convoso.leadValidation',
+    method: 'GET',
+    path: '/v1/lead-validation/search',
+    url: `/v1/lead-validation/search?auth_token=${API_KEY}&list_id=100&phone_code=61&phone_number=0412999997`,
+    headers: {},
+    statuses: [200, 403, 503],
+    check: checkConvosoAnswer,
+  },
+  {
+    name: 'hooks.unsigned',
+    method: 'POST',
+    path: '/hooks/:source',
+    url: '/hooks/demo',
+    headers: JSON_TYPE,
+    statuses: [401, 404, 413],
+    check: (answer) => expect(answer.json).toEqual({ error: expect.any(String) }),
   },
   {
     ...admin,

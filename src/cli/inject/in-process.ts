@@ -12,6 +12,7 @@ import { formatRuleErrors } from '../../ruleset/rule-error.js';
 import { compileRuleSet } from '../../ruleset/rule-set.js';
 import { readRulesDir } from '../../ruleset/read-rules-dir.js';
 import { RulesHolder } from '../../ruleset/rules-holder.js';
+import type { SqlRunner } from '../../store/sql-runner.js';
 import { InjectStop, MAX_ATTEMPTS, retryDelayMs, sleep, type BatchSender } from './sender.js';
 
 export interface InProcessOptions {
@@ -29,6 +30,22 @@ export function storeDestination(env: Env): string {
   if (!env.DATABASE_URL) return `pglite:${resolve(env.LEADGATE_DATA_DIR)}`;
   const url = new URL(env.DATABASE_URL);
   return `postgres://${url.host}${url.pathname}`;
+}
+
+/**
+ * Which database this is, beyond its address: a database dropped and created again under the same
+ * name (or a PGlite directory initialised again) is another one, and a run's state must not carry over.
+ */
+async function databaseIdentity(runner: SqlRunner): Promise<string> {
+  try {
+    const [row] = await runner.query<{ cluster: string; oid: string }>(
+      `select (select system_identifier::text from pg_control_system()) as cluster,
+              (select oid::text from pg_database where datname = current_database()) as oid`,
+    );
+    return `${row?.cluster ?? ''}/${row?.oid ?? ''}`;
+  } catch {
+    return '';
+  }
 }
 
 /**
@@ -72,7 +89,7 @@ export async function openInProcessSender(options: InProcessOptions): Promise<Ba
   });
 
   return {
-    destination: storeDestination(env),
+    destination: `${storeDestination(env)}#${await databaseIdentity(backend.runner)}`,
     async send(rows) {
       for (let attempt = 1; ; attempt += 1) {
         try {
