@@ -80,6 +80,8 @@ export interface LeadStore {
    */
   updateLead(update: LeadUpdate): Promise<UpdateOutcome>;
   findLeadById(id: string): Promise<StoredLead | null>;
+  /** The lead that holds one of these phones in the scope a new lead of `target` would be checked in. */
+  findLeadByPhone(phones: readonly string[], scope: Exclude<DedupeScope, 'none'>, target: { campaignId: number; allocationId: number }): Promise<string | null>;
   /** A workflow re-check of an existing lead: its new status, DNC additions and the decision record, together. */
   applyRecheck(recheck: { leadId: string; phones: string[]; status?: string; addToDnc?: { reason: string | null }; decision: DecisionRecord }): Promise<void>;
   searchLeads(query: LeadQuery): Promise<{ total: number; entries: Array<StoredLead & { createdAt: Date }> }>;

@@ -1,5 +1,6 @@
 import type { DecisionOutcome, DecisionWithoutLead, InsertOutcome, LeadStore, NewLead } from '../pipeline/ports.js';
 import { applyDecisionEffects } from './decision-effects.js';
+import { scopeKeys } from './dedupe-scopes.js';
 import { guardedRunner } from './guarded-runner.js';
 import { insertLeadBatch } from './insert-batch.js';
 import { insertOneLead } from './insert-one.js';
@@ -65,6 +66,13 @@ export function createLeadStore(backendRunner: SqlRunner): LeadStore {
     },
     findLeadByExternalId: (campaignId, externalId) => findLeadByExternalId(runner, campaignId, externalId),
     findLeadById: (id) => findLeadById(runner, id),
+    async findLeadByPhone(phones, scope, target) {
+      const [row] = await runner.query<{ lead_id: string }>('select lead_id::text from phone_claims where scope = $1 and e164 = any($2::text[]) order by lead_id limit 1', [
+        scopeKeys(target)[scope],
+        phones,
+      ]);
+      return row?.lead_id ?? null;
+    },
     applyRecheck: (recheck) =>
       inTransaction(runner, async (tx) => {
         if (recheck.status !== undefined) await tx.query('update leads set status = $2, updated_at = now() where id = $1::bigint', [recheck.leadId, recheck.status]);

@@ -1,7 +1,9 @@
 import { Hono, type Context } from 'hono';
 import type { AppVariables } from '../../http/request-log.js';
 import type { AdmissionGate } from '../../pipeline/admission-gate.js';
+import { parsePhone } from '../../leads/phone.js';
 import { insertLeads, type PipelineDeps } from '../../pipeline/insert-leads.js';
+import { updateLeadFields } from '../../pipeline/update-fields.js';
 import { failure } from '../../pipeline/lead-result.js';
 import { StoreUnavailableError } from '../../pipeline/ports.js';
 import type { DedupeScope } from '../../ruleset/dialer-schema.js';
@@ -54,9 +56,6 @@ export function createConvosoRoutes(deps: ConvosoDeps): Hono<Env> {
     const allocation = /^\d{1,9}$/.test(p.list_id.trim()) ? rules.dialer.allocations.get(Number(p.list_id.trim())) : undefined;
     if (!allocation) return send(c, convosoError(CONVOSO_ERRORS.noSuchList));
     if (p.email?.trim() && !EMAIL.test(p.email.trim())) return send(c, convosoError(CONVOSO_ERRORS.invalidEmail));
-    if (p.update_if_found?.trim() === '1') {
-      return send(c, renderConvosoResult(failure(204, 'update_if_found=1 is not supported yet; insert, then use /v1/leads/update')));
-    }
     const checkDup = p.check_dup?.trim();
     if (checkDup !== undefined && checkDup !== '' && !(checkDup in CHECK_DUP)) {
       return send(c, renderConvosoResult(failure(204, `check_dup must be 0, 1, 2 or 3, got '${checkDup}'`)));
@@ -65,18 +64,27 @@ export function createConvosoRoutes(deps: ConvosoDeps): Hono<Env> {
     const template = allocation.campaign.template;
     const lead = leadFields(p, template.phoneFields[0]!);
 
-    const admitted = await deps.gate.run(() =>
-      insertLeads(deps, {
+    const dedupe = checkDup ? CHECK_DUP[checkDup]! : template.dedupe;
+    const admitted = await deps.gate.run(async () => {
+      const [result] = await insertLeads(deps, {
         entry: 'convoso',
         rules,
         target: { template, campaign: allocation.campaign, allocation },
         allowDuplicates: false,
-        dedupe: checkDup ? CHECK_DUP[checkDup] : undefined,
+        dedupe,
         leads: [lead],
-      }),
-    );
+      });
+      // update_if_found: a phone duplicate (not a skip by the duplicate-check table) updates the lead that has the phone
+      if (p.update_if_found?.trim() !== '1' || result!.code !== 105 || result!.rule || dedupe === 'none') return result!;
+      const phone = convosoPhone(p.phone_number, p.phone_code);
+      const parsed = phone ? parsePhone(phone, template.country) : undefined;
+      const existing = parsed?.kind === 'valid' ? await deps.store.findLeadByPhone([parsed.e164], dedupe, { campaignId: allocation.campaign.id, allocationId: allocation.id }) : null;
+      if (!existing) return result!;
+      const updated = await updateLeadFields(deps, { rules, leadId: existing, fields: lead, source: 'convoso' });
+      return updated.code === 'notFound' ? result! : updated;
+    });
     if (!admitted.admitted) return send(c, renderConvosoResult(failure(109, 'too many concurrent requests; retry later')));
-    return send(c, renderConvosoResult(admitted.value[0]!));
+    return send(c, renderConvosoResult(admitted.value));
   });
 
   addConvosoLookupRoutes(routes, deps, send);

@@ -88,12 +88,16 @@ describe('POST /v1/leads/insert', () => {
     });
   });
 
-  it('refuses update_if_found=1 clearly rather than ignoring it', async () => {
-    expect((await insert(t.app, { list_id: '100', phone_number: freshNumber(), phone_code: '61', update_if_found: '1' })).body).toEqual({
-      success: false,
-      code: 204,
-      text: 'update_if_found=1 is not supported yet; insert, then use /v1/leads/update',
-    });
+  it('update_if_found=1 updates the lead that already has the phone, answering its id', async () => {
+    const number = freshNumber();
+    const first = await insert(t.app, { list_id: '100', phone_number: number, phone_code: '61', first_name: 'Ada' });
+    const leadId = (first.body.data as { lead_id: string }).lead_id;
+    const again = await insert(t.app, { list_id: '101', phone_number: number, phone_code: '61', first_name: 'Grace', check_dup: '3', update_if_found: '1' });
+    expect(again.body).toEqual({ success: true, data: { lead_id: leadId } });
+    const rows = await t.backend.runner.query<{ fields: Record<string, unknown>; version: number }>('select fields, version from leads where phones @> array[$1]::text[]', [`+61${number}`]);
+    expect(rows).toEqual([{ fields: { phone: `+61${number}`, first_name: 'Grace' }, version: 2 }]);
+    // without the flag it stays a duplicate
+    expect((await insert(t.app, { list_id: '101', phone_number: number, phone_code: '61', check_dup: '3' })).body.code).toBe(6009);
   });
 
   it('answers 503 with Retry-After when the store is unreachable', async () => {

@@ -168,3 +168,15 @@ describe('source files', () => {
     }
   });
 });
+
+describe('webhooks during a store outage', () => {
+  it('are refused with 503 and Retry-After, so the sender retries them later', async () => {
+    const down = await createTestApp({ rulesDir, env });
+    await down.backend.close();
+    const body = contact('C-9', '0412 800 009');
+    const res = await down.app.request('/hooks/crm', { method: 'POST', body, headers: standardHeaders('evt-9', body) });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('5');
+    expect(await res.json()).toEqual({ error: 'the lead store is unavailable; retry later' });
+  });
+});
