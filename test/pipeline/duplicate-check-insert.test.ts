@@ -154,7 +154,7 @@ describe('CRM faults end in onError, never in a lost lead', () => {
     ['invalid JSON', { text: '<html>oops' }, 1, 'invalid-json'],
     ['a reset connection (retried once)', { kind: 'reset' as const }, 2, 'network'],
     ['no answer within the timeout (retried once)', { kind: 'hang' as const }, 2, 'timeout'],
-    ['a slow answer, after the timeout (retried once)', { delayMs: 1000, json: { customer: { status: 'active' } } }, 2, 'timeout'],
+    ['a slow answer, after the timeout (retried once)', { delayMs: 2500, json: { customer: { status: 'active' } } }, 2, 'timeout'],
     ['429 with Retry-After past the deadline (not retried)', { status: 429, retryAfter: 30, json: {} }, 1, 'status'],
   ])('%s', async (_name, reply, attempts, failure) => {
     crm.respond(reply);
@@ -257,7 +257,7 @@ describe('table edits', () => {
       const edited = crmTable();
       (edited.rows[0] as Record<string, unknown>).value = 'gold';
       await writeFile(join(dir, 'duplicate-check.yaml'), stringify(edited));
-      const until = Date.now() + 5000;
+      const until = Date.now() + 20_000;
       while ((await insert(app.app, { phone: freshMobile() })).body.code !== 105) {
         if (Date.now() > until) throw new Error('the edit never took effect');
         await new Promise((r) => setTimeout(r, 25));

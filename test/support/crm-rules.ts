@@ -15,7 +15,7 @@ export function crmConnect(url: string, overrides: Record<string, unknown> = {})
     headers: { Authorization: 'Bearer ${env:CRM_TOKEN}' },
     body: 'json',
     response: 'json',
-    timeoutMs: 300,
+    timeoutMs: 1000,
     retries: 1,
     maxConcurrency: 4,
     allowPrivateNetwork: true,
