@@ -41,7 +41,7 @@ describe('rules hot reload', () => {
       expect((await tryCampaign12()).body.code).toBe(117);
 
       const original = await readFile(join(dir, 'dialer.yaml'), 'utf8');
-      const withCampaign12 = `${original}  - { id: 12, name: Solar December, templateId: 1, allocations: [{ id: 120, name: dec }] }\n`;
+      const withCampaign12 = `${original}  - { id: 12, name: Solar December, templateId: 1, allocations: [{ id: 120, name: dec }, { id: 121, name: a15-2 }] }\n`;
       await writeFile(join(dir, 'dialer.yaml'), withCampaign12);
       await eventually(async () => (await tryCampaign12()).body.code === 0);
 
