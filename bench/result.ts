@@ -8,4 +8,6 @@ export interface BenchResult {
   ratio: number;
   target: string;
   pass: boolean;
+  /** how it was measured and what else was seen (latencies, CPU per request, sanity checks) */
+  detail?: string;
 }

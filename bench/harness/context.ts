@@ -1,0 +1,22 @@
+import { startThrowawayPostgres, type ThrowawayPostgres } from './postgres-server.js';
+
+/** What the parts of one `npm run bench` share: one throwaway PostgreSQL server (each part uses a database of its own). */
+export class BenchContext {
+  private pg: Promise<ThrowawayPostgres> | undefined;
+  /** figures a part leaves for later parts' details (e.g. the server-PostgreSQL single-insert rate) */
+  readonly figures = new Map<string, number>();
+
+  postgres(): Promise<ThrowawayPostgres> {
+    this.pg ??= startThrowawayPostgres();
+    return this.pg;
+  }
+
+  async close(): Promise<void> {
+    if (this.pg) await (await this.pg).stop();
+  }
+}
+
+export const round = (n: number, digits = 0) => {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+};
