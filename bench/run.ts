@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { benchBatchVsSingle } from './batch-vs-single.js';
-import { installSignalCleanup, runCleanups } from './harness/cleanup.js';
+import { installSignalCleanup, isInterrupted, runCleanups } from './harness/cleanup.js';
 import { BenchContext } from './harness/context.js';
 import type { BenchResult } from './result.js';
 import { benchRuleEval } from './rule-eval.js';
@@ -84,6 +84,7 @@ async function main(names: string[]): Promise<number> {
   console.log(`total ${totalSeconds} s (${Object.entries(seconds).map(([k, v]) => `${k} ${v} s`).join(', ')}); load average ${loadAverageAtStart.join(' ')} at the start`);
   if (failures.length > 0) console.error(`failed: ${failures.join(', ')}`);
 
+  if (isInterrupted()) return 130; // an interrupted run leaves the last complete results alone
   await mkdir(new URL('./results/', import.meta.url), { recursive: true });
   const machine = {
     cpus: cpus().length,

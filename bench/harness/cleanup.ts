@@ -7,6 +7,10 @@ type Cleanup = { name: string; stop: () => Promise<void> | void };
 
 const cleanups: Cleanup[] = [];
 let installed = false;
+let interrupted = false;
+
+/** true once Ctrl-C / SIGTERM / SIGHUP arrived: the run's figures are incomplete */
+export const isInterrupted = () => interrupted;
 
 export function onCleanup(name: string, stop: () => Promise<void> | void): () => void {
   const entry = { name, stop };
@@ -44,6 +48,7 @@ export function installSignalCleanup(): void {
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
+    interrupted = true;
     console.error(`\n${signal}: stopping the benchmark's servers…`);
     runCleanups().finally(() => process.exit(130));
   };
