@@ -6,8 +6,8 @@
  *
  *   npx tsx bench/experiments/variants.ts SCENARIO [rounds] VARIANT...
  *   SCENARIO  single (insertLeadFast, 16 conn, dup check off; pgbench slices as the reference)
- *             proxy  (insertLeadFast with the duplicate check, 0 ms CRM, 16 conn at half the first variant's
- *                     closed-loop rate, p99 against the echo route's at the same rate, as `npm run bench`)
+ *             proxy  (insertLeadFast with the duplicate check, 0 ms CRM, paced at a third of the first
+ *                     variant's closed-loop rate, p99 against the echo route's at the same rate, as `npm run bench`)
  *             batch  (insertLeadsFast, 1,000 leads, 4 conn; BENCH_BATCH_CONNECTIONS=N for N)
  *   VARIANT   product                     leadgate serve, as npm run bench runs it
  *             v:LIST                      variant-server.ts with LEADGATE_VARIANT=LIST ('v:' = none)
@@ -92,9 +92,9 @@ async function main() {
   });
   const warm: LoadResult[] = [];
   for (const r of running) warm.push(await load.run({ ...job(r.server.base), durationSec: 3, phoneBlocks: allocatePhoneBlocks() }));
-  // proxy: as the benchmark measures it, at a fixed rate (half the first variant's closed-loop rate), against the echo route
+  // proxy: as the benchmark measures it, at a paced rate (a third of the first variant's closed-loop rate), against the echo route
   const echo = scenario === 'proxy' ? await startStub('echo') : undefined;
-  const rate = echo ? Math.max(20, Math.round(warm[0]!.rps / 2)) : undefined;
+  const rate = echo ? Math.max(20, Math.round(warm[0]!.rps / 3)) : undefined;
   const echoRuns: LoadResult[] = [];
   const pgbench: number[] = [];
   const seconds = batch ? 6 : 5;
@@ -113,7 +113,7 @@ async function main() {
   }
   const ref = pgbench.length > 0 ? median(pgbench) : undefined;
   const echoP99 = echoRuns.length > 0 ? median(echoRuns.map((x) => x.latencyMs.p99)) : undefined;
-  if (echoP99) console.log(`\nproxy at ${rate} req/s (half of the first variant's closed-loop ${warm[0]!.rps.toFixed(0)} req/s); echo p99 ${fmtMs(echoP99)} ms (${echoRuns.map((x) => fmtMs(x.latencyMs.p99)).join('/')})`);
+  if (echoP99) console.log(`\nproxy at ${rate} req/s (a third of the first variant's closed-loop ${warm[0]!.rps.toFixed(0)} req/s); echo p99 ${fmtMs(echoP99)} ms (${echoRuns.map((x) => fmtMs(x.latencyMs.p99)).join('/')})`);
   const unit = batch ? 'leads/s' : 'req/s';
   console.log(`\n${scenario}: medians of ${rounds} rounds of ${seconds} s slices${ref ? `; pgbench reference ${ref.toFixed(0)} TPS (${pgbench.map((t) => t.toFixed(0)).join('/')})` : ''}`);
   const base = median(running[0]!.runs.map((x) => (batch ? x.leadsPerSec : x.rps)));

@@ -13,9 +13,10 @@ const SECONDS = 10;
 /**
  * SPEC 9 proxy overhead: the p99 of a full insertLeadFast with the duplicate check asking a 0 ms
  * loopback CRM stub, against the p99 of a bare Hono echo route, "at the same load": the same
- * request rate, arriving evenly spread (paced, see LoadJob.paced), half of what leadgate sustains
- * on this path at 16 connections (measured first, closed loop), so neither side is saturated and
- * the p99 is latency, not queueing. The closed-loop figures (16 connections, each side as fast as
+ * request rate, arriving evenly spread (paced, see LoadJob.paced), a third of what leadgate
+ * sustains on this path at 16 connections (measured first, closed loop), so neither side nor the
+ * shared 2-core machine (leadgate, PostgreSQL, the CRM stub and the load generator all run on it)
+ * is near saturation and the p99 is the gateway's latency, not queueing. The closed-loop figures (16 connections, each side as fast as
  * it can) are in the detail.
  */
 export async function benchProxy(ctx: BenchContext): Promise<BenchResult[]> {
@@ -41,7 +42,7 @@ export async function benchProxy(ctx: BenchContext): Promise<BenchResult[]> {
     await load.run({ ...bare, durationSec: 2, phoneBlocks: allocatePhoneBlocks() });
     const capacity = await load.run({ ...full, durationSec: 4, phoneBlocks: allocatePhoneBlocks() }); // also the warm-up
     const echoClosed = await load.run({ ...bare, durationSec: 3, phoneBlocks: allocatePhoneBlocks() });
-    const rate = Math.max(20, Math.round(capacity.rps / 2));
+    const rate = Math.max(20, Math.round(capacity.rps / 3));
 
     const echoRun = await load.run({ ...bare, overallRate: rate, paced: true, durationSec: SECONDS, phoneBlocks: allocatePhoneBlocks() });
     const cpu = cpuMeter(leadgate.pid, `${pg.dir}/data`);
@@ -65,7 +66,7 @@ export async function benchProxy(ctx: BenchContext): Promise<BenchResult[]> {
         target: '≤ 3 × echo p99',
         pass: ratio <= 3,
         detail:
-          `p50 ${fmtMs(fullRun.latencyMs.p50)} ms vs echo ${fmtMs(echoRun.latencyMs.p50)} ms; achieved ${round(fullRun.rps)} vs ${round(echoRun.rps)} req/s; ` +
+          `p50 ${fmtMs(fullRun.latencyMs.p50)} ms vs echo ${fmtMs(echoRun.latencyMs.p50)} ms, max ${fmtMs(fullRun.latencyMs.max)} vs ${fmtMs(echoRun.latencyMs.max)} ms; achieved ${round(fullRun.rps)} vs ${round(echoRun.rps)} req/s; ` +
           `closed loop at 16 conn: leadgate ${round(capacity.rps)} req/s p99 ${fmtMs(capacity.latencyMs.p99)} ms, ` +
           `echo ${round(echoClosed.rps)} req/s p99 ${fmtMs(echoClosed.latencyMs.p99)} ms; ${cpuPer(used, fullRun.ok2xx, 'insert')}; ` +
           `${decisions?.n} decision records, ${crmErrors?.n} leads with a status (CRM_ERROR) of ${capacity.ok2xx + fullRun.ok2xx}`,
