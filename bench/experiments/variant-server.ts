@@ -11,6 +11,7 @@
  *   nodelay          TCP_NODELAY on the PostgreSQL sockets
  *   no-metrics       a no-op Metrics (prom-client cost)
  *   pool=N           postgres.js pool size (default 20)
+ *   groups=N         N group-commit slots for single-lead inserts (groups=1000: every lead alone)
  *   timings          measure each stage of every request (gate, precheck, CRM call, insert, the
  *                    rest) and print their percentiles to stdout (the server log) when it stops
  * Without a variant it behaves as `leadgate serve` (minus the outbox worker and the rules watcher,
@@ -23,6 +24,8 @@ import { createApp } from '../../src/app.js';
 import { parseEnv } from '../../src/config/env.js';
 import { createLogger } from '../../src/entry/logger.js';
 import { buildNodeDeps } from '../../src/entry/node-deps.js';
+import { DEFAULT_GROUP_COMMIT } from '../../src/store/group-commit.js';
+import { createLeadStore } from '../../src/store/lead-store.js';
 import { createApiKeyCheck } from '../../src/http/api-keys.js';
 import type { Metrics } from '../../src/ops/metrics.js';
 import type { InsertOutcome, LeadStore, NewLead } from '../../src/pipeline/ports.js';
@@ -265,6 +268,9 @@ async function main() {
     admission: { slots: env.LEADGATE_MAX_CONCURRENCY, queueTimeoutMs: env.LEADGATE_QUEUE_TIMEOUT_MS },
     defaultMetrics: true,
   });
+  // groups=N: N group-commit slots (groups=1000 writes every single lead alone, as before group commit)
+  const groups = [...variant].find((v) => v.startsWith('groups='));
+  if (groups) deps.store = createLeadStore(backend.runner, { groupCommit: { ...DEFAULT_GROUP_COMMIT, concurrentGroups: Number(groups.slice(7)) } });
   if (variant.has('one-statement')) deps.store = withOneStatement(deps.store, backend.runner);
   if (variant.has('no-metrics')) deps.metrics = noMetrics;
   if (variant.has('timings')) {

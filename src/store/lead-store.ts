@@ -3,25 +3,12 @@ import { applyDecisionEffects } from './decision-effects.js';
 import { scopeKeys } from './dedupe-scopes.js';
 import { guardedRunner } from './guarded-runner.js';
 import { insertLeadBatch } from './insert-batch.js';
-import { insertOneLead } from './insert-one.js';
 import { precheckLeads } from './precheck.js';
 import { addDnc, findDnc, removeDnc, searchLeads } from './lookups.js';
 import { findLeadByExternalId, findLeadById, updateLeadInTransaction } from './update-lead.js';
-import { databaseErrorInfo, RETRYABLE_TRANSACTION_CODES, type SqlRunner } from './sql-runner.js';
-
-const TRANSACTION_ATTEMPTS = 3;
-
-/** Runs `fn` in a transaction, again when PostgreSQL rolled it back for a deadlock. */
-async function inTransaction<T>(runner: SqlRunner, fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await runner.transaction(fn);
-    } catch (error) {
-      const { code } = databaseErrorInfo(error);
-      if (attempt >= TRANSACTION_ATTEMPTS || !code || !RETRYABLE_TRANSACTION_CODES.has(code)) throw error;
-    }
-  }
-}
+import { createGroupCommit, DEFAULT_GROUP_COMMIT, type GroupCommitOptions } from './group-commit.js';
+import { inTransaction } from './in-transaction.js';
+import type { SqlRunner } from './sql-runner.js';
 
 const OUTCOME_NAMES: Record<InsertOutcome['kind'], DecisionOutcome> = {
   inserted: 'created',
@@ -32,13 +19,18 @@ const OUTCOME_NAMES: Record<InsertOutcome['kind'], DecisionOutcome> = {
 
 const hasEffects = (lead: NewLead) => lead.addToDnc !== undefined || lead.decision !== undefined;
 
-export function createLeadStore(backendRunner: SqlRunner): LeadStore {
+export interface LeadStoreOptions {
+  groupCommit?: GroupCommitOptions;
+}
+
+export function createLeadStore(backendRunner: SqlRunner, options: LeadStoreOptions = {}): LeadStore {
   const runner = guardedRunner(backendRunner);
+  const insertSingle = createGroupCommit(runner, options.groupCommit ?? DEFAULT_GROUP_COMMIT);
   return {
     async insertLeads(leads: readonly NewLead[]): Promise<InsertOutcome[]> {
       if (leads.length === 0) return [];
-      // The hot path: a plain single lead is one statement and one round trip.
-      if (leads.length === 1 && !hasEffects(leads[0]!)) return [await insertOneLead(runner, leads[0]!)];
+      // The hot path: a plain single lead, written alone or group-committed with its neighbours.
+      if (leads.length === 1 && !hasEffects(leads[0]!)) return [await insertSingle(leads[0]!)];
       return inTransaction(runner, async (tx) => {
         const outcomes = await insertLeadBatch(tx, leads);
         const effects = leads.flatMap((lead, i) => {

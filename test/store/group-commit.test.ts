@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { NewLead } from '../../src/pipeline/ports.js';
+import { createGroupCommit } from '../../src/store/group-commit.js';
+import type { SqlRunner } from '../../src/store/sql-runner.js';
+import { openTestBackend, type TestBackend } from '../support/test-backend.js';
+
+let backend: TestBackend;
+beforeAll(async () => {
+  backend = await openTestBackend();
+});
+afterAll(async () => {
+  await backend.close();
+});
+
+const lead = (phone: string, externalId: string | null = null): NewLead => ({
+  templateId: 1,
+  campaignId: 10,
+  allocationId: 100,
+  externalId,
+  status: null,
+  callbackAt: null,
+  priority: 10,
+  contactHours: 'Melbourne',
+  fields: { phone },
+  phones: [phone],
+  dedupe: 'campaign',
+});
+
+/** The real store's runner, counting transactions, and failing the first `failures` of them. */
+function countingRunner(runner: SqlRunner, failures = 0) {
+  const seen = { transactions: 0, statements: 0 };
+  const wrap = (inner: SqlRunner): SqlRunner => ({
+    query: (text, params) => {
+      seen.statements += 1;
+      return inner.query(text, params);
+    },
+    transaction: (fn) => {
+      seen.transactions += 1;
+      if (seen.transactions <= failures) return Promise.reject(new Error('injected fault in a group transaction'));
+      return inner.transaction((tx) => fn(wrap(tx)));
+    },
+  });
+  return { runner: wrap(runner), seen };
+}
+
+const leadCount = async (prefix: string) =>
+  (await backend.runner.query<{ n: number }>(`select count(*)::int as n from leads where phones[1] like $1`, [`${prefix}%`]))[0]!.n;
+
+describe('group commit of single-lead inserts', () => {
+  it('writes a lone lead at once with the one-statement insert, no transaction', async () => {
+    const { runner, seen } = countingRunner(backend.runner);
+    const insert = createGroupCommit(runner, { concurrentGroups: 2, maxGroupSize: 50 });
+    expect(await insert(lead('+61417000001'))).toMatchObject({ kind: 'inserted' });
+    expect(seen).toEqual({ transactions: 0, statements: 1 });
+  });
+
+  it('groups leads that arrive while the slots are busy, with the outcomes of one-by-one inserts', async () => {
+    const { runner, seen } = countingRunner(backend.runner);
+    const insert = createGroupCommit(runner, { concurrentGroups: 1, maxGroupSize: 100 });
+    const phones = Array.from({ length: 30 }, (_, i) => `+614160100${String(i).padStart(2, '0')}`);
+    // every phone twice, and one external id shared by two different phones
+    const leads = [...phones.map((p) => lead(p)), ...phones.map((p) => lead(p)), lead('+61416019998', 'G-1'), lead('+61416019999', 'G-1')];
+    const outcomes = await Promise.all(leads.map((l) => insert(l)));
+    expect(outcomes.slice(0, 30).every((o) => o.kind === 'inserted')).toBe(true);
+    expect(outcomes.slice(30, 60).every((o) => o.kind === 'duplicatePhone')).toBe(true);
+    expect(outcomes.slice(60).map((o) => o.kind)).toEqual(['inserted', 'duplicateExternalId']);
+    const ids = outcomes.flatMap((o) => (o.kind === 'inserted' ? [o.leadId] : []));
+    expect(new Set(ids).size).toBe(31);
+    // the first lead went alone; the other 61 waited for it and went together
+    expect(seen.transactions).toBe(1);
+    expect(await leadCount('+614160')).toBe(31);
+  });
+
+  it('retries a failed group lead by lead, so one fault fails no neighbour', async () => {
+    const { runner, seen } = countingRunner(backend.runner, 1);
+    const insert = createGroupCommit(runner, { concurrentGroups: 1, maxGroupSize: 50 });
+    const phones = Array.from({ length: 10 }, (_, i) => `+614160200${String(i).padStart(2, '0')}`);
+    const outcomes = await Promise.all(phones.map((p) => insert(lead(p))));
+    expect(outcomes.map((o) => o.kind)).toEqual(Array<string>(10).fill('inserted'));
+    expect(seen.transactions).toBe(1);
+    expect(await leadCount('+614160200')).toBe(10);
+  });
+
+  it('splits a long queue into groups of at most maxGroupSize', async () => {
+    const { runner, seen } = countingRunner(backend.runner);
+    const insert = createGroupCommit(runner, { concurrentGroups: 1, maxGroupSize: 10 });
+    const phones = Array.from({ length: 41 }, (_, i) => `+614160300${String(i).padStart(2, '0')}`);
+    const outcomes = await Promise.all(phones.map((p) => insert(lead(p))));
+    expect(outcomes.every((o) => o.kind === 'inserted')).toBe(true);
+    expect(seen.transactions).toBe(4); // 1 alone, then 40 in groups of 10
+  });
+});
