@@ -1,53 +1,54 @@
-import { StoreUnavailableError, type InsertOutcome, type NewLead } from '../pipeline/ports.js';
-import { inTransaction, retryingRollbacks } from './in-transaction.js';
-import { insertLeadBatch } from './insert-batch.js';
-import { insertOneLead } from './insert-one.js';
-import type { SqlRunner } from './sql-runner.js';
+import { StoreUnavailableError } from '../pipeline/ports.js';
 
 export interface GroupCommitOptions {
-  /** groups written at once; while they run, new single leads wait and then go together */
+  /** groups written at once; while they run, new items wait and then go together */
   concurrentGroups: number;
-  /** most leads in one group */
+  /** most items in one group */
   maxGroupSize: number;
 }
 
 export const DEFAULT_GROUP_COMMIT: GroupCommitOptions = { concurrentGroups: 4, maxGroupSize: 200 };
 
-interface Waiting {
-  lead: NewLead;
-  resolve: (outcome: InsertOutcome) => void;
+export interface GroupWriter<T, R> {
+  /** writes one item on its own (the cheapest path for a lone item) */
+  one(item: T): Promise<R>;
+  /** writes several items together, answering in their order, as if written one by one */
+  many(items: readonly T[]): Promise<R[]>;
+}
+
+interface Waiting<T, R> {
+  item: T;
+  resolve: (result: R) => void;
   reject: (error: unknown) => void;
 }
 
 /**
- * Group commit for single-lead inserts from concurrent requests. A lead that finds a free group
- * slot is written at once by the one-statement insert (no added latency when the gateway is
- * quiet); leads that arrive while every slot is busy wait and are then written together by the
- * batch statements in one transaction, with exactly the outcomes they would have had one by one
- * in arrival order (insert-batch.ts). Under load this turns many commits and round trips into a
- * few, which is where a single-lead insert spends most of its database time.
+ * Group commit for single-lead writes from concurrent requests. An item that finds a free slot is
+ * written at once on its own (no added latency while the gateway is quiet); items that arrive
+ * while every slot is busy wait and are then written together, in arrival order, by `many`. Under
+ * load this turns many commits and round trips into a few, which is where a single-lead insert
+ * spends most of its database time.
  *
- * A group that fails for any reason other than a lost connection is retried lead by lead, so one
+ * A group that fails for any reason other than a lost connection is retried item by item, so one
  * lead's fault never fails the requests it happened to share a transaction with.
  */
-export function createGroupCommit(runner: SqlRunner, options: GroupCommitOptions = DEFAULT_GROUP_COMMIT): (lead: NewLead) => Promise<InsertOutcome> {
-  const waiting: Waiting[] = [];
+export function createGroupCommit<T, R>(writer: GroupWriter<T, R>, options: GroupCommitOptions = DEFAULT_GROUP_COMMIT): (item: T) => Promise<R> {
+  const waiting: Array<Waiting<T, R>> = [];
   let running = 0;
 
-  // a single statement can deadlock with a concurrent group (external ids locked in another order)
-  const insertAlone = (w: Waiting) => retryingRollbacks(() => insertOneLead(runner, w.lead)).then(w.resolve, w.reject);
+  const alone = (w: Waiting<T, R>) => writer.one(w.item).then(w.resolve, w.reject);
 
-  async function write(group: Waiting[]): Promise<void> {
-    if (group.length === 1) return insertAlone(group[0]!);
+  async function write(group: Array<Waiting<T, R>>): Promise<void> {
+    if (group.length === 1) return alone(group[0]!);
     try {
-      const outcomes = await inTransaction(runner, (tx) => insertLeadBatch(tx, group.map((w) => w.lead)));
-      group.forEach((w, i) => w.resolve(outcomes[i]!));
+      const results = await writer.many(group.map((w) => w.item));
+      group.forEach((w, i) => w.resolve(results[i]!));
     } catch (error) {
       if (error instanceof StoreUnavailableError) {
         for (const w of group) w.reject(error);
         return;
       }
-      for (const w of group) await insertAlone(w);
+      for (const w of group) await alone(w);
     }
   }
 
@@ -61,9 +62,9 @@ export function createGroupCommit(runner: SqlRunner, options: GroupCommitOptions
     }
   }
 
-  return (lead) =>
-    new Promise<InsertOutcome>((resolve, reject) => {
-      waiting.push({ lead, resolve, reject });
+  return (item) =>
+    new Promise<R>((resolve, reject) => {
+      waiting.push({ item, resolve, reject });
       pump();
     });
 }

@@ -7,7 +7,8 @@ import { precheckLeads } from './precheck.js';
 import { addDnc, findDnc, removeDnc, searchLeads } from './lookups.js';
 import { findLeadByExternalId, findLeadById, updateLeadInTransaction } from './update-lead.js';
 import { createGroupCommit, DEFAULT_GROUP_COMMIT, type GroupCommitOptions } from './group-commit.js';
-import { inTransaction } from './in-transaction.js';
+import { inTransaction, retryingRollbacks } from './in-transaction.js';
+import { insertOneLead } from './insert-one.js';
 import type { SqlRunner } from './sql-runner.js';
 
 const OUTCOME_NAMES: Record<InsertOutcome['kind'], DecisionOutcome> = {
@@ -25,31 +26,38 @@ export interface LeadStoreOptions {
 
 export function createLeadStore(backendRunner: SqlRunner, options: LeadStoreOptions = {}): LeadStore {
   const runner = guardedRunner(backendRunner);
-  const insertSingle = createGroupCommit(runner, options.groupCommit ?? DEFAULT_GROUP_COMMIT);
+  const writeBatch = (leads: readonly NewLead[]) =>
+    inTransaction(runner, async (tx) => {
+      const outcomes = await insertLeadBatch(tx, leads);
+      const effects = leads.flatMap((lead, i) => {
+        const outcome = outcomes[i]!;
+        if (!hasEffects(lead)) return [];
+        const created = outcome.kind === 'inserted';
+        return [
+          {
+            phones: lead.phones,
+            leadId: created ? outcome.leadId : null,
+            outcome: OUTCOME_NAMES[outcome.kind],
+            addToDnc: created ? lead.addToDnc : undefined,
+            decision: lead.decision,
+          },
+        ];
+      });
+      await applyDecisionEffects(tx, effects);
+      return outcomes;
+    });
+  // A plain lone lead is one statement and one round trip; that statement can still deadlock with
+  // a concurrent group that locks the same external ids in another order, hence the retry.
+  const writeOne = async (lead: NewLead): Promise<InsertOutcome> =>
+    hasEffects(lead) ? (await writeBatch([lead]))[0]! : retryingRollbacks(() => insertOneLead(runner, lead));
+  const insertSingle = createGroupCommit({ one: writeOne, many: writeBatch }, options.groupCommit ?? DEFAULT_GROUP_COMMIT);
+
   return {
     async insertLeads(leads: readonly NewLead[]): Promise<InsertOutcome[]> {
       if (leads.length === 0) return [];
-      // The hot path: a plain single lead, written alone or group-committed with its neighbours.
-      if (leads.length === 1 && !hasEffects(leads[0]!)) return [await insertSingle(leads[0]!)];
-      return inTransaction(runner, async (tx) => {
-        const outcomes = await insertLeadBatch(tx, leads);
-        const effects = leads.flatMap((lead, i) => {
-          const outcome = outcomes[i]!;
-          if (!hasEffects(lead)) return [];
-          const created = outcome.kind === 'inserted';
-          return [
-            {
-              phones: lead.phones,
-              leadId: created ? outcome.leadId : null,
-              outcome: OUTCOME_NAMES[outcome.kind],
-              addToDnc: created ? lead.addToDnc : undefined,
-              decision: lead.decision,
-            },
-          ];
-        });
-        await applyDecisionEffects(tx, effects);
-        return outcomes;
-      });
+      // single leads from concurrent requests are group-committed; a batch is its own group
+      if (leads.length === 1) return [await insertSingle(leads[0]!)];
+      return writeBatch(leads);
     },
     precheckLeads: (leads) => precheckLeads(runner, leads),
     async recordDecisions(entries: readonly DecisionWithoutLead[]) {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NewLead } from '../../src/pipeline/ports.js';
-import { createGroupCommit } from '../../src/store/group-commit.js';
+import { createLeadStore } from '../../src/store/lead-store.js';
 import type { SqlRunner } from '../../src/store/sql-runner.js';
 import { openTestBackend, type TestBackend } from '../support/test-backend.js';
 
@@ -11,6 +11,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await backend.close();
 });
+
+const store = (runner: SqlRunner, concurrentGroups: number, maxGroupSize: number) => createLeadStore(runner, { groupCommit: { concurrentGroups, maxGroupSize } });
+const insertWith = (s: ReturnType<typeof store>) => async (l: NewLead) => (await s.insertLeads([l]))[0]!;
 
 const lead = (phone: string, externalId: string | null = null): NewLead => ({
   templateId: 1,
@@ -49,14 +52,14 @@ const leadCount = async (prefix: string) =>
 describe('group commit of single-lead inserts', () => {
   it('writes a lone lead at once with the one-statement insert, no transaction', async () => {
     const { runner, seen } = countingRunner(backend.runner);
-    const insert = createGroupCommit(runner, { concurrentGroups: 2, maxGroupSize: 50 });
+    const insert = insertWith(store(runner, 2, 50));
     expect(await insert(lead('+61417000001'))).toMatchObject({ kind: 'inserted' });
     expect(seen).toEqual({ transactions: 0, statements: 1 });
   });
 
   it('groups leads that arrive while the slots are busy, with the outcomes of one-by-one inserts', async () => {
     const { runner, seen } = countingRunner(backend.runner);
-    const insert = createGroupCommit(runner, { concurrentGroups: 1, maxGroupSize: 100 });
+    const insert = insertWith(store(runner, 1, 100));
     const phones = Array.from({ length: 30 }, (_, i) => `+614160100${String(i).padStart(2, '0')}`);
     // every phone twice, and one external id shared by two different phones
     const leads = [...phones.map((p) => lead(p)), ...phones.map((p) => lead(p)), lead('+61416019998', 'G-1'), lead('+61416019999', 'G-1')];
@@ -73,7 +76,7 @@ describe('group commit of single-lead inserts', () => {
 
   it('retries a failed group lead by lead, so one fault fails no neighbour', async () => {
     const { runner, seen } = countingRunner(backend.runner, 1);
-    const insert = createGroupCommit(runner, { concurrentGroups: 1, maxGroupSize: 50 });
+    const insert = insertWith(store(runner, 1, 50));
     const phones = Array.from({ length: 10 }, (_, i) => `+614160200${String(i).padStart(2, '0')}`);
     const outcomes = await Promise.all(phones.map((p) => insert(lead(p))));
     expect(outcomes.map((o) => o.kind)).toEqual(Array<string>(10).fill('inserted'));
@@ -83,10 +86,27 @@ describe('group commit of single-lead inserts', () => {
 
   it('splits a long queue into groups of at most maxGroupSize', async () => {
     const { runner, seen } = countingRunner(backend.runner);
-    const insert = createGroupCommit(runner, { concurrentGroups: 1, maxGroupSize: 10 });
+    const insert = insertWith(store(runner, 1, 10));
     const phones = Array.from({ length: 41 }, (_, i) => `+614160300${String(i).padStart(2, '0')}`);
     const outcomes = await Promise.all(phones.map((p) => insert(lead(p))));
     expect(outcomes.every((o) => o.kind === 'inserted')).toBe(true);
     expect(seen.transactions).toBe(4); // 1 alone, then 40 in groups of 10
+  });
+
+  it('groups leads carrying a duplicate-check decision with plain ones, writing every record and DNC addition', async () => {
+    const { runner, seen } = countingRunner(backend.runner);
+    const insert = insertWith(store(runner, 1, 50));
+    const decision = { entryPoint: 'noojee', connect: 'crm', request: {}, crmStatus: 200, latencyMs: 3, answer: '{}', matchedRow: 0, values: ['x'], decision: { createLead: true } };
+    const leads = Array.from({ length: 12 }, (_, i) => {
+      const l = lead(`+614160400${String(i).padStart(2, '0')}`);
+      return i % 3 === 0 ? l : { ...l, decision, ...(i % 3 === 2 ? { addToDnc: { reason: 'crm says no' } } : {}) };
+    });
+    const outcomes = await Promise.all(leads.map((l) => insert(l)));
+    expect(outcomes.every((o) => o.kind === 'inserted')).toBe(true);
+    expect(seen.transactions).toBe(1); // the first (plain) lead alone, the other 11 in one group
+    const records = await backend.runner.query<{ n: number }>(`select count(*)::int as n from decision_records where phone like '+614160400%' and outcome = 'created'`);
+    expect(records[0]!.n).toBe(8);
+    const dnc = await backend.runner.query<{ n: number }>(`select count(*)::int as n from dnc where e164 like '+614160400%'`);
+    expect(dnc[0]!.n).toBe(4);
   });
 });
