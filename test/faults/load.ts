@@ -37,5 +37,5 @@ export function countBy<T>(items: readonly T[], key: (item: T) => string | numbe
   return counts;
 }
 
-/** A distinct valid AU mobile number for request `i` of run `run`. */
-export const loadPhone = (run: number, i: number) => `+614${String(run * 1_000_000 + i).padStart(8, '0')}`;
+/** A valid Australian mobile for load run `run` (0–99) and request `i` (0–99,999): every 040x range is allocated. */
+export const loadPhone = (run: number, i: number) => `+6140${String(run).padStart(2, '0')}${String(i).padStart(5, '0')}`;
