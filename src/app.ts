@@ -8,6 +8,7 @@ import { failure } from './pipeline/lead-result.js';
 import { createHooksRoutes } from './dialects/hooks/routes.js';
 import { createNoojeeRoutes, type NoojeeConfig } from './dialects/noojee/routes.js';
 import { renderCode } from './dialects/noojee/render.js';
+import { NOOJEE_BASE } from './dialects/noojee/schemas.js';
 import { idempotency, type IdempotencyStore } from './http/idempotency.js';
 import { requestLog, type AppVariables } from './http/request-log.js';
 import { requestMetrics } from './http/request-metrics.js';
@@ -19,7 +20,7 @@ import { StoreUnavailableError, type LeadStore } from './pipeline/ports.js';
 import { RETRY_AFTER_SECONDS } from './codes.js';
 import type { RulesProvider } from './ruleset/rules-holder.js';
 
-export const NOOJEE_BASE = '/servicemanager/rest/CampaignAPI';
+export { NOOJEE_BASE };
 
 export interface AppConfig extends NoojeeConfig {
   /** serve the demo CRM under /demo/crm */
