@@ -27,7 +27,6 @@ export const idempotencyHeaders = z.object({
     .meta({
       description:
         'Makes a retried request do its work once: a repeat with the same key and the same request gets the first answer back byte for byte (`Idempotent-Replayed: true`); the same key with another request answers 208 (HTTP 422). Keys are kept 24 h.',
-      example: 'order-2026-12-01-0001',
     }),
 });
 
@@ -50,6 +49,11 @@ export function codeList(codes: readonly ResultCode[]): string {
   return codes
     .map((code) => `- \`${code}\` ${RESULT_CODES[code].message}: ${RESULT_CODES[code].description}${RETRYABLE_CODES.has(code) ? ' (with Retry-After)' : ''}`)
     .join('\n');
+}
+
+/** One example answer per code, named `105 DUPLICATE`, built by `render` from the table's entry. */
+export function codeExamples(codes: readonly ResultCode[], render: (code: ResultCode, info: (typeof RESULT_CODES)[ResultCode]) => unknown): Record<string, unknown> {
+  return Object.fromEntries(codes.map((code) => [`${code} ${RESULT_CODES[code].message}`, render(code, RESULT_CODES[code])]));
 }
 
 /** The whole table as Markdown, for the document's description. */

@@ -1,6 +1,8 @@
 import { z } from 'zod';
-import { idempotencyHeaders, json, retryAfterHeader, routeDoc, type RouteDoc } from '../../ops/route-doc.js';
-import { CONVOSO_ERRORS } from './render.js';
+import type { ResultCode } from '../../codes.js';
+import { codeExamples, idempotencyHeaders, json, retryAfterHeader, routeDoc, type RouteDoc } from '../../ops/route-doc.js';
+import { RESULT_CODES } from '../../codes.js';
+import { CONVOSO_CODES, CONVOSO_ERRORS } from './render.js';
 import {
   convosoAuthParams,
   convosoDecision,
@@ -21,25 +23,28 @@ import {
 
 const TAG = ['Convoso'];
 const FORBIDDEN = { success: false, code: 403, text: 'Forbidden' };
-const errorExamples = Object.fromEntries(Object.entries(CONVOSO_ERRORS).map(([name, e]) => [name, { success: false, ...e }]));
+/** Convoso's own refusals: the dialect's errors, and leadgate's codes Convoso has words for. */
+const errorExamples: Record<string, unknown> = {
+  ...Object.fromEntries(Object.values(CONVOSO_ERRORS).map((e) => [`${e.code} ${e.text}`, { success: false, ...e }])),
+  ...Object.fromEntries(
+    Object.entries(CONVOSO_CODES).map(([code, e]) => [`${e.code} ${e.text} (${RESULT_CODES[Number(code) as ResultCode].message})`, { success: false, ...e }]),
+  ),
+};
 
 /** Convoso answers HTTP 200 with `success` true or false; leadgate adds 403, 422, 429, 500 and 503. */
 function answers(ok: z.ZodType, okExample: unknown) {
-  const failure = (description: string, example?: unknown) => ({
-    description,
-    headers: retryAfterHeader,
-    content: json(convosoFailure, example === undefined ? undefined : { example }),
-  });
+  const failure = (description: string, examples: Record<string, unknown>) => ({ description, headers: retryAfterHeader, content: json(convosoFailure, examples) });
+  const fromTable = (...codes: ResultCode[]) => codeExamples(codes, (code, info) => ({ success: false, code, text: info.description }));
   return {
     200: {
       description: 'Done (`success: true`), or refused with Convoso\'s code (`success: false`).',
-      content: { 'application/json': { schema: z.union([ok, convosoFailure]), examples: { ok: { value: okExample }, ...Object.fromEntries(Object.entries(errorExamples).map(([k, v]) => [k, { value: v }])) } } },
+      content: json(z.union([ok, convosoFailure]), { ok: okExample, ...errorExamples }),
     },
-    403: failure('Missing or wrong auth_token.', FORBIDDEN),
-    422: failure('Idempotency-Key reused with a different request (208).', { success: false, code: 208, text: 'this Idempotency-Key was already used with a different request' }),
-    429: failure('Waited too long for an admission slot (109); with Retry-After.'),
-    500: failure('A fault of leadgate\'s own (103).'),
-    503: failure('The CRM (206) or the lead store (207) is unavailable; with Retry-After.'),
+    403: failure('Missing or wrong auth_token.', { forbidden: FORBIDDEN }),
+    422: failure('Idempotency-Key reused with a different request (208).', fromTable(208)),
+    429: failure('Waited too long for an admission slot (109); with Retry-After.', fromTable(109)),
+    500: failure("A fault of leadgate's own (103).", fromTable(103)),
+    503: failure('The CRM (206) or the lead store (207) is unavailable; with Retry-After.', fromTable(206, 207)),
   };
 }
 

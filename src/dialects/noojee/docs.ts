@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { ResultCode } from '../../codes.js';
-import { codeList, codesWithStatus, idempotencyHeaders, json, retryAfterHeader, routeDoc, type RouteDoc } from '../../ops/route-doc.js';
+import { codeExamples, codeList, codesWithStatus, idempotencyHeaders, json, retryAfterHeader, routeDoc, type RouteDoc } from '../../ops/route-doc.js';
 import { leadBatchBody, NOOJEE_BASE, noojeeAnswer, noojeeBatchAnswer, noojeeQuery, noojeeUnauthorized, singleLeadBody } from './schemas.js';
 
 /** Request-level checks, before any lead (SPEC 2): they answer a batch without results. */
@@ -28,10 +28,11 @@ const EXAMPLES = {
   },
 };
 
-const status = (http: number, codes: ResultCode[], examples?: Record<string, unknown>) => ({
+/** An error status: its codes listed and exemplified from the code table, plus the SPEC's own examples. */
+const status = (http: number, codes: ResultCode[], examples: Record<string, unknown> = {}) => ({
   description: `Codes with HTTP ${http}:\n${codeList(codes)}`,
   headers: retryAfterHeader,
-  content: json(noojeeAnswer, examples),
+  content: json(noojeeAnswer, { ...examples, ...codeExamples(codes, (code, info) => ({ code, message: info.message, description: info.description })) }),
 });
 
 /** The answers every endpoint shares; `single` endpoints answer the lead's own code with its status. */
