@@ -14,6 +14,7 @@ import { requestLog, type AppVariables } from './http/request-log.js';
 import { requestMetrics } from './http/request-metrics.js';
 import type { Metrics } from './ops/metrics.js';
 import { createHealthRoutes } from './ops/health.js';
+import { createDocsRoutes, type DocsAssets } from './ops/docs-routes.js';
 import type { CrmCaller } from './pipeline/duplicate-check.js';
 import type { AdmissionGate } from './pipeline/admission-gate.js';
 import { StoreUnavailableError, type LeadStore } from './pipeline/ports.js';
@@ -39,6 +40,8 @@ export interface AppDeps {
   logger: Logger;
   config: AppConfig;
   newRequestId?: () => string;
+  /** the /docs page's files (Swagger UI); without them /docs only links /openapi.json */
+  docsAssets?: DocsAssets;
 }
 
 /** The whole HTTP surface, built from injected parts; entries (Node, Workers, tests) only wire deps. */
@@ -91,6 +94,7 @@ export function createApp(deps: AppDeps): Hono<{ Variables: AppVariables }> {
     createAdminRoutes({ adminToken: deps.config.adminToken, rules: deps.rules, crm: deps.crm, maxBodyBytes: deps.config.maxBodyBytes }),
   );
   if (deps.config.demo) app.route('/demo/crm', createDemoCrmRoutes());
+  app.route('/', createDocsRoutes({ demo: deps.config.demo, assets: deps.docsAssets }));
 
   app.notFound((c) => c.json({ error: 'not found', path: c.req.path }, 404));
   app.onError((error, c) => {
