@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { json, routeDoc, type RouteDoc } from '../ops/route-doc.js';
 
+const phone = z.union([z.string(), z.number()]).optional();
+
 export const demoLookupBody = z
-  .object({ phone_number: z.string().optional(), mobile_number: z.string().optional() })
+  .object({ phone_number: phone, mobile_number: phone })
   .catchall(z.unknown())
   .meta({ description: 'What the demo connect sends: the lead mapped by its adaptor.', example: { phone_number: '+61412345671' } });
 
