@@ -9,7 +9,7 @@ import { RESULT_CODES, RETRYABLE_CODES, type ResultCode } from '../codes.js';
  */
 export type RouteDoc = RouteConfig;
 
-/** Declares a route's doc; the identity, typed (createRoute checks the path's {params} against the params schema). */
+/** Declares a route's doc (@hono/zod-openapi's createRoute: the config as given, typed, with its Hono path). */
 export const routeDoc = <const R extends RouteDoc>(doc: R): R => createRoute(doc);
 
 /** A JSON media object: the schema and named examples (OpenAPI 3.1 `examples`). */
