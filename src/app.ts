@@ -8,18 +8,20 @@ import { failure } from './pipeline/lead-result.js';
 import { createHooksRoutes } from './dialects/hooks/routes.js';
 import { createNoojeeRoutes, type NoojeeConfig } from './dialects/noojee/routes.js';
 import { renderCode } from './dialects/noojee/render.js';
+import { NOOJEE_BASE } from './dialects/noojee/schemas.js';
 import { idempotency, type IdempotencyStore } from './http/idempotency.js';
 import { requestLog, type AppVariables } from './http/request-log.js';
 import { requestMetrics } from './http/request-metrics.js';
 import type { Metrics } from './ops/metrics.js';
 import { createHealthRoutes } from './ops/health.js';
+import { createDocsRoutes, type DocsAssets } from './ops/docs-routes.js';
 import type { CrmCaller } from './pipeline/duplicate-check.js';
 import type { AdmissionGate } from './pipeline/admission-gate.js';
 import { StoreUnavailableError, type LeadStore } from './pipeline/ports.js';
 import { RETRY_AFTER_SECONDS } from './codes.js';
 import type { RulesProvider } from './ruleset/rules-holder.js';
 
-export const NOOJEE_BASE = '/servicemanager/rest/CampaignAPI';
+export { NOOJEE_BASE };
 
 export interface AppConfig extends NoojeeConfig {
   /** serve the demo CRM under /demo/crm */
@@ -38,6 +40,8 @@ export interface AppDeps {
   logger: Logger;
   config: AppConfig;
   newRequestId?: () => string;
+  /** the /docs page's files (Swagger UI); without them /docs only links /openapi.json */
+  docsAssets?: DocsAssets;
 }
 
 /** The whole HTTP surface, built from injected parts; entries (Node, Workers, tests) only wire deps. */
@@ -90,6 +94,7 @@ export function createApp(deps: AppDeps): Hono<{ Variables: AppVariables }> {
     createAdminRoutes({ adminToken: deps.config.adminToken, rules: deps.rules, crm: deps.crm, maxBodyBytes: deps.config.maxBodyBytes }),
   );
   if (deps.config.demo) app.route('/demo/crm', createDemoCrmRoutes());
+  app.route('/', createDocsRoutes({ demo: deps.config.demo, assets: deps.docsAssets }));
 
   app.notFound((c) => c.json({ error: 'not found', path: c.req.path }, 404));
   app.onError((error, c) => {

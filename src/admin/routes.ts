@@ -1,15 +1,10 @@
 import { Hono } from 'hono';
-import { z } from 'zod';
 import { readJsonLimited } from '../http/read-body.js';
 import type { CrmCaller } from '../pipeline/duplicate-check.js';
 import { dryRunTable } from '../pipeline/dry-run.js';
 import type { RulesProvider } from '../ruleset/rules-holder.js';
 import { adminAuth } from './admin-auth.js';
-
-const ruleTestBody = z.union([
-  z.object({ lead: z.record(z.string(), z.unknown()), crmResponse: z.unknown(), templateId: z.number().int().positive().optional() }).strict(),
-  z.object({ lead: z.record(z.string(), z.unknown()), live: z.literal(true), templateId: z.number().int().positive().optional() }).strict(),
-]);
+import { ruleTestBody } from './schemas.js';
 
 export interface AdminDeps {
   adminToken: string | undefined;

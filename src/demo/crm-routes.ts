@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { demoLookupBody } from './schemas.js';
 
 /**
  * A stand-in for a client's CRM, so the shipped rules show the whole pipeline on a first `curl`.
@@ -12,7 +13,9 @@ import { Hono } from 'hono';
 export function createDemoCrmRoutes(): Hono {
   const routes = new Hono();
   routes.post('/lookup', async (c) => {
-    const body = (await c.req.json().catch(() => ({}))) as Record<string, unknown>;
+    // anything that is not the documented body (not JSON, null, an array) asks about no phone
+    const parsed = demoLookupBody.safeParse(await c.req.json().catch(() => ({})));
+    const body = parsed.success ? parsed.data : {};
     const phone = String(body.phone_number ?? body.mobile_number ?? '');
     switch (phone.at(-1)) {
       case '1':

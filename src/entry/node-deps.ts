@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { AppConfig, AppDeps } from '../app.js';
 import { createCrmClient } from '../crm/call-crm.js';
 import { createUndiciTransport } from '../crm/undici-transport.js';
+import { createNodeDocsAssets } from './docs-assets.js';
 import { createPromMetrics } from '../ops/metrics.js';
 import { createAdmissionGate } from '../pipeline/admission-gate.js';
 import type { RulesProvider } from '../ruleset/rules-holder.js';
@@ -52,6 +53,7 @@ export function buildNodeDeps(parts: NodeDepsParts): AppDeps & {
     rules: parts.rules,
     logger: parts.logger,
     config: parts.config,
+    docsAssets: createNodeDocsAssets(),
     close: () => transport.close(),
   };
 }

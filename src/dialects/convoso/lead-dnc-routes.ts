@@ -9,6 +9,7 @@ import type { StoredLead } from '../../pipeline/ports.js';
 import { readConvosoParams } from './params.js';
 import { convosoPhone } from './phone.js';
 import { convosoError, CONVOSO_ERRORS, FORBIDDEN, renderConvosoResult, type ConvosoAnswer } from './render.js';
+import { convosoDncParams, convosoDncSearchParams, convosoSearchParams, convosoValidationQuery, refusedFields } from './schemas.js';
 import type { ConvosoDeps } from './routes.js';
 
 type Env = { Variables: AppVariables };
@@ -93,8 +94,8 @@ export function addConvosoLookupRoutes(routes: Hono<Env>, deps: ConvosoDeps, sen
     const to = time(p.created_at_end, 'created_at_end');
     if (isAnswer(from)) return from;
     if (isAnswer(to)) return to;
+    if (refusedFields(convosoSearchParams.safeParse(p)).has('list_id')) return convosoError(CONVOSO_ERRORS.noSuchList);
     const listId = p.list_id?.trim();
-    if (listId && !/^\d{1,9}$/.test(listId)) return convosoError(CONVOSO_ERRORS.noSuchList);
     const found = await deps.store.searchLeads({
       e164,
       allocationId: listId ? Number(listId) : undefined,
@@ -106,9 +107,10 @@ export function addConvosoLookupRoutes(routes: Hono<Env>, deps: ConvosoDeps, sen
     return ok({ ...paging, total: found.total, entries: found.entries.map(leadEntry) });
   });
 
-  const dncScope = (p: Record<string, string>): number | ConvosoAnswer => {
+  /** campaign_id as a DNC scope; the schema says which texts are ids, the rules which ids exist. */
+  const dncScope = (p: Record<string, string>, schema: typeof convosoDncParams | typeof convosoDncSearchParams): number | ConvosoAnswer => {
     const text = p.campaign_id?.trim() || '0';
-    if (!/^\d{1,9}$/.test(text)) return refuse(117, `campaign_id must be 0 (global) or a campaign id, got '${text}'`);
+    if (refusedFields(schema.safeParse(p)).has('campaign_id')) return refuse(117, `campaign_id must be 0 (global) or a campaign id, got '${text}'`);
     const id = Number(text);
     if (id !== 0 && !deps.rules.current().dialer.campaigns.has(id)) return refuse(117, `campaign ${id} does not exist`);
     return id;
@@ -117,7 +119,7 @@ export function addConvosoLookupRoutes(routes: Hono<Env>, deps: ConvosoDeps, sen
   route('post', '/dnc/insert', async (_c, p) => {
     const e164 = e164Of(p);
     if (!e164) return convosoError({ code: 6008, text: 'The phone number is invalid' });
-    const campaignId = dncScope(p);
+    const campaignId = dncScope(p, convosoDncParams);
     if (isAnswer(campaignId)) return campaignId;
     const added = await deps.store.addDnc([{ e164, campaignId, reason: p.reason?.trim() || null, source: 'convoso' }]);
     return ok({ phone_number: e164, campaign_id: String(campaignId), inserted: added === 1 });
@@ -128,7 +130,7 @@ export function addConvosoLookupRoutes(routes: Hono<Env>, deps: ConvosoDeps, sen
     if (isAnswer(paging)) return paging;
     const e164 = e164Of(p);
     if (e164 === null) return convosoError({ code: 6008, text: 'The phone number is invalid' });
-    const campaignId = p.campaign_id?.trim() ? dncScope(p) : undefined;
+    const campaignId = p.campaign_id?.trim() ? dncScope(p, convosoDncSearchParams) : undefined;
     if (isAnswer(campaignId)) return campaignId;
     const found = await deps.store.findDnc({ e164, campaignId, ...paging });
     const entries = found.entries.map((e) => ({ phone_number: e.e164, campaign_id: String(e.campaignId), reason: e.reason, source: e.source, created_at: e.createdAt.toISOString() }));
@@ -138,7 +140,7 @@ export function addConvosoLookupRoutes(routes: Hono<Env>, deps: ConvosoDeps, sen
   route('post', '/dnc/delete', async (_c, p) => {
     const e164 = e164Of(p);
     if (!e164) return convosoError({ code: 6008, text: 'The phone number is invalid' });
-    const campaignId = dncScope(p);
+    const campaignId = dncScope(p, convosoDncParams);
     if (isAnswer(campaignId)) return campaignId;
     return ok({ phone_number: e164, campaign_id: String(campaignId), deleted: await deps.store.removeDnc(e164, campaignId) });
   });
@@ -153,7 +155,7 @@ export function addConvosoLookupRoutes(routes: Hono<Env>, deps: ConvosoDeps, sen
 
   route('get', '/lead-validation/search', async (_c, p) => {
     if (!p.list_id?.trim() || !p.phone_number?.trim()) return convosoError(CONVOSO_ERRORS.missingPhoneOrList);
-    const allocation = /^\d{1,9}$/.test(p.list_id.trim()) ? deps.rules.current().dialer.allocations.get(Number(p.list_id.trim())) : undefined;
+    const allocation = refusedFields(convosoValidationQuery.safeParse(p)).has('list_id') ? undefined : deps.rules.current().dialer.allocations.get(Number(p.list_id.trim()));
     if (!allocation) return convosoError(CONVOSO_ERRORS.noSuchList);
     const template = allocation.campaign.template;
     const lead: Record<string, string> = {};

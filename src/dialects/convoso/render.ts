@@ -9,7 +9,7 @@ export interface ConvosoAnswer {
 }
 
 /** Convoso's own codes and texts for the results it has words for (SPEC 4). */
-const CONVOSO_CODES: Partial<Record<ResultCode, { code: number; text: string }>> = {
+export const CONVOSO_CODES: Partial<Record<ResultCode, { code: number; text: string }>> = {
   102: { code: 6008, text: 'The phone number is invalid' },
   202: { code: 6008, text: 'The phone number is invalid' },
   104: { code: 6010, text: 'The phone number is on the DNC list' },

@@ -12,6 +12,7 @@ import { addConvosoLookupRoutes } from './lead-dnc-routes.js';
 import { readConvosoParams } from './params.js';
 import { convosoPhone } from './phone.js';
 import { convosoError, CONVOSO_ERRORS, FORBIDDEN, renderConvosoResult, type ConvosoAnswer } from './render.js';
+import { convosoInsertParams, refusedFields } from './schemas.js';
 
 export interface ConvosoDeps extends PipelineDeps {
   gate: AdmissionGate;
@@ -24,7 +25,6 @@ type Env = { Variables: AppVariables };
 /** Parameters that steer the insert; every other parameter is a lead field. */
 const CONTROL_PARAMS = new Set(['auth_token', 'list_id', 'phone_number', 'phone_code', 'check_dup', 'check_dnc', 'update_if_found']);
 const CHECK_DUP: Record<string, DedupeScope> = { '0': 'none', '1': 'global', '2': 'allocation', '3': 'campaign' };
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** Every parameter that is not a control parameter is a lead field; the phone goes to the template's first phone field. */
 function leadFields(p: Record<string, string>, phoneField: string): Record<string, string> {
@@ -52,14 +52,14 @@ export function createConvosoRoutes(deps: ConvosoDeps): Hono<Env> {
     const p = read.params;
     if (!deps.config.isApiKey(p.auth_token)) return send(c, FORBIDDEN);
     if (!p.list_id?.trim() || !p.phone_number?.trim()) return send(c, convosoError(CONVOSO_ERRORS.missingPhoneOrList));
+    // the schema checks the formats; the answers come in the dialect's order, with its codes
+    const refused = refusedFields(convosoInsertParams.safeParse(p));
     const rules = deps.rules.current();
-    const allocation = /^\d{1,9}$/.test(p.list_id.trim()) ? rules.dialer.allocations.get(Number(p.list_id.trim())) : undefined;
+    const allocation = refused.has('list_id') ? undefined : rules.dialer.allocations.get(Number(p.list_id.trim()));
     if (!allocation) return send(c, convosoError(CONVOSO_ERRORS.noSuchList));
-    if (p.email?.trim() && !EMAIL.test(p.email.trim())) return send(c, convosoError(CONVOSO_ERRORS.invalidEmail));
+    if (refused.has('email')) return send(c, convosoError(CONVOSO_ERRORS.invalidEmail));
     const checkDup = p.check_dup?.trim();
-    if (checkDup !== undefined && checkDup !== '' && !(checkDup in CHECK_DUP)) {
-      return send(c, renderConvosoResult(failure(204, `check_dup must be 0, 1, 2 or 3, got '${checkDup}'`)));
-    }
+    if (refused.has('check_dup')) return send(c, renderConvosoResult(failure(204, `check_dup must be 0, 1, 2 or 3, got '${checkDup}'`)));
 
     const template = allocation.campaign.template;
     const lead = leadFields(p, template.phoneFields[0]!);

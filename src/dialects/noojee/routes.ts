@@ -11,6 +11,7 @@ import { updateLead } from '../../pipeline/update-lead.js';
 import type { RuleSet } from '../../ruleset/rule-set.js';
 import type { RulesProvider } from '../../ruleset/rules-holder.js';
 import { renderBatch, renderCode, renderResult, UNAUTHORIZED, type NoojeeAnswer } from './render.js';
+import { leadBatchBody, noojeeQuery, singleLeadBody } from './schemas.js';
 
 export interface NoojeeConfig {
   isApiKey: (key: string | undefined) => boolean;
@@ -32,10 +33,14 @@ function send(c: Context<Env>, answer: NoojeeAnswer) {
   return c.json(answer.body, answer.status);
 }
 
-/** Reads the body as one lead (`single`) or a batch; a lone object and a one-element array are both accepted. */
+/**
+ * Reads the body as one lead (`single`) or a batch; a lone object and a one-element array are both
+ * accepted. The schemas check only the envelope and the leads are passed on as they came: each is
+ * checked on its own by the pipeline, so one bad lead is that lead's 204, not the request's.
+ */
 function leadsFromBody(body: unknown, shape: 'single' | 'batch'): unknown[] | null {
-  if (Array.isArray(body)) return shape === 'single' && body.length !== 1 ? null : body;
-  return typeof body === 'object' && body !== null ? [body] : null;
+  if (!(shape === 'single' ? singleLeadBody : leadBatchBody).safeParse(body).success) return null;
+  return Array.isArray(body) ? body : [body];
 }
 
 interface Operation {
@@ -75,11 +80,12 @@ export function createNoojeeRoutes(deps: NoojeeDeps): Hono<Env> {
 
   for (const [endpoint, operation] of Object.entries(OPERATIONS)) {
     routes.post(`/${endpoint}`, async (c) => {
-      if (!deps.config.isApiKey(c.req.query('apiKey'))) return send(c, UNAUTHORIZED);
+      const query = noojeeQuery.parse(c.req.query());
+      if (!deps.config.isApiKey(query.apiKey)) return send(c, UNAUTHORIZED);
       const rules = deps.rules.current();
       const resolved = resolveCampaignTarget(
         rules.dialer,
-        { templateId: c.req.query('fTemplateId'), campaignId: c.req.query('fCampaignId'), allocationId: c.req.query('fAllocationId') },
+        { templateId: query.fTemplateId, campaignId: query.fCampaignId, allocationId: query.fAllocationId },
         operation.allocation,
       );
       if (!resolved.ok) return send(c, renderResult(resolved.result));
@@ -95,8 +101,7 @@ export function createNoojeeRoutes(deps: NoojeeDeps): Hono<Env> {
         return send(c, renderCode(203, `a batch may hold at most ${deps.config.maxBatch} leads, got ${leads.length}`));
       }
 
-      const allowDuplicates = c.req.query('allowDuplicates')?.trim().toLowerCase() === 'true';
-      const admitted = await deps.gate.run(() => operation.run(deps, rules, resolved.target, leads, allowDuplicates));
+      const admitted = await deps.gate.run(() => operation.run(deps, rules, resolved.target, leads, query.allowDuplicates));
       if (!admitted.admitted) {
         return send(c, { ...renderCode(109, `waited ${Math.round(admitted.waitedMs)} ms for a free slot; retry later`), retryAfterSeconds: RETRY_AFTER_SECONDS });
       }

@@ -76,6 +76,8 @@ describe('POST /v1/leads/insert', () => {
     // 0 = none
     expect((await insert(t.app, { ...base, list_id: '100', check_dup: '0' })).body.success).toBe(true);
     expect((await insert(t.app, { ...base, list_id: '100', check_dup: '7' })).body).toEqual({ success: false, code: 204, text: "check_dup must be 0, 1, 2 or 3, got '7'" });
+    // names of Object.prototype are no scope either
+    expect((await insert(t.app, { ...base, list_id: '100', check_dup: 'toString' })).body).toEqual({ success: false, code: 204, text: "check_dup must be 0, 1, 2 or 3, got 'toString'" });
   });
 
   it('answers 6010 for a number on the DNC list', async () => {
