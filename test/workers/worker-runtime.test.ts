@@ -14,6 +14,7 @@ import {
 } from '../cases/noojee-insert-cases.js';
 import { CRM_TOKEN } from '../support/crm-rules.js';
 import { SKIP_REASON, startWorkerFixture, type WorkerFixture } from './worker-fixture.js';
+import { startWranglerDev, withPassword } from './wrangler.js';
 
 /**
  * The Worker (src/entry/worker.ts) as wrangler builds it, on workerd, over PostgreSQL through the
@@ -135,5 +136,27 @@ describe.skipIf(SKIP_REASON)('on workerd: the Cron Trigger delivers the outbox',
     expect(scheduled.status).toBe(200);
     expect(w.crm.requests.map((r) => r.headers['idempotency-key'])).toEqual([entry!.delivery_id]);
     expect(await w.backend.runner.query('select 1 from outbox where delivered_at is null')).toEqual([]);
+  });
+});
+
+describe.skipIf(SKIP_REASON)('on workerd: a configuration error', () => {
+  it("answers every request 500 and logs the loader's error; nothing half-starts", async () => {
+    const dev = await startWranglerDev({
+      rulesDir: w.rulesDir,
+      databaseUrl: withPassword(w.backend.url!),
+      vars: { LEADGATE_API_KEYS: 'k', LEADGATE_DEMO: '0' },
+      readyStatus: 500,
+    });
+    try {
+      for (const path of ['/healthz', '/servicemanager/rest/CampaignAPI/insertLeadFast?apiKey=k']) {
+        const res = await fetch(`${dev.url}${path}`, { method: path === '/healthz' ? 'GET' : 'POST', body: path === '/healthz' ? undefined : '{}' });
+        expect([res.status, await res.json()]).toEqual([500, { error: 'leadgate is misconfigured; the Worker log names the problem' }]);
+      }
+      const until = Date.now() + 10_000;
+      while (!dev.output().includes('isolate.config_error') && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+      expect(dev.output()).toContain('connects/crm.yaml at headers.Authorization: environment variable CRM_TOKEN is not set');
+    } finally {
+      await dev.stop();
+    }
   });
 });

@@ -6,16 +6,17 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
- * Runs the pinned wrangler from node_modules, offline: telemetry off, logs and local state in a
- * temporary folder. `wrangler dev` and its workerd run in a process group of their own, so
- * stopping kills both, and a test process that exits any other way still kills them.
+ * Runs the pinned wrangler from node_modules, offline: telemetry and the `Request.cf` download off,
+ * logs and local state in a temporary folder. `wrangler dev` and its workerd run in a process
+ * group of their own, so stopping kills both, and a test process that exits any other way still
+ * kills them.
  */
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WRANGLER = join(ROOT, 'node_modules/.bin/wrangler');
 
 function wranglerEnv(logDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false', WRANGLER_LOG_PATH: logDir, NO_COLOR: '1', FORCE_COLOR: '0', ...extra };
+  return { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_LOG_PATH: logDir, NO_COLOR: '1', FORCE_COLOR: '0', ...extra };
 }
 
 export interface RunResult {
@@ -61,6 +62,8 @@ export interface WranglerDevOptions {
   /** [vars] overrides and secrets, as `--var NAME:VALUE` */
   vars: Record<string, string>;
   readyTimeoutMs?: number;
+  /** the /healthz status that means "started" (a misconfigured Worker answers 500) */
+  readyStatus?: number;
 }
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
@@ -72,7 +75,7 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
-/** Starts `wrangler dev` on 127.0.0.1 and waits until /healthz answers. */
+/** Starts `wrangler dev` on 127.0.0.1 and waits until /healthz answers (200, unless told otherwise). */
 export async function startWranglerDev(options: WranglerDevOptions): Promise<WranglerDev> {
   const state = await mkdtemp(join(tmpdir(), 'leadgate-wrangler-dev-'));
   const [port, inspectorPort] = [await freePort(), await freePort()];
@@ -111,7 +114,7 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Wra
       await stop();
       throw new Error(`wrangler dev exited before it was ready:\n${output}`);
     }
-    const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/healthz`).then((r) => r.status === (options.readyStatus ?? 200), () => false);
     if (ok) break;
     if (Date.now() > until) {
       await stop();
