@@ -1,5 +1,6 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { HOOK_ENV, writeHookSources } from '../cases/hooks-cases.js';
 import type { PostNoojee } from '../cases/noojee-insert-cases.js';
 import { CRM_TOKEN, rulesWithCrm } from '../support/crm-rules.js';
 import { startFakeCrm, type FakeCrm } from '../support/fake-crm.js';
@@ -39,14 +40,15 @@ export interface WorkerFixture {
 
 /**
  * The Worker on workerd (wrangler dev) over a fresh database, with the rules of the Node CRM
- * tests (a loopback fake CRM, allowPrivateNetwork: true) plus a webhook disposition for the
- * cron-driven outbox pass. `close()` always stops wrangler, even after a failed start.
+ * tests (a loopback fake CRM, allowPrivateNetwork: true), the webhook sources of the Node hooks
+ * tests, and a webhook disposition for the cron-driven outbox pass. `close()` always stops wrangler, even after a failed start.
  */
 export async function startWorkerFixture(): Promise<WorkerFixture> {
   const crm = await startFakeCrm();
   const rulesDir = await rulesWithCrm(crm.url);
   const dialer = await readFile(join(rulesDir, 'dialer.yaml'), 'utf8');
   await writeFile(join(rulesDir, 'dialer.yaml'), dialer.replace('      - { code: busy }\n', '      - { code: busy }\n      - { code: Notify, actions: [{ webhook: crm }] }\n'));
+  await writeHookSources(rulesDir);
   let backend: TestBackend | undefined;
   let dev: WranglerDev | undefined;
   const close = async () => {
@@ -60,7 +62,7 @@ export async function startWorkerFixture(): Promise<WorkerFixture> {
     dev = await startWranglerDev({
       rulesDir,
       databaseUrl: withPassword(backend.url!),
-      vars: { LEADGATE_API_KEYS: API_KEY, CRM_TOKEN, LEADGATE_DEMO: '0', LOG_LEVEL: 'warn', LEADGATE_MAX_BATCH: '100', LEADGATE_MAX_BODY_BYTES: String(1024 * 1024) },
+      vars: { ...HOOK_ENV, LEADGATE_API_KEYS: API_KEY, CRM_TOKEN, LEADGATE_DEMO: '0', LOG_LEVEL: 'warn', LEADGATE_MAX_BATCH: '100', LEADGATE_MAX_BODY_BYTES: String(1024 * 1024) },
     });
   } catch (error) {
     await close();

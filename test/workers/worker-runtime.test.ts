@@ -12,6 +12,7 @@ import {
   SAME_NUMBER,
   UNAUTHORISED_QUERIES,
 } from '../cases/noojee-insert-cases.js';
+import { accepted, contact, SIGNATURE_REFUSALS, standardHeaders } from '../cases/hooks-cases.js';
 import { CRM_TOKEN } from '../support/crm-rules.js';
 import { SKIP_REASON, startWorkerFixture, type WorkerFixture } from './worker-fixture.js';
 import { startWranglerDev, withPassword } from './wrangler.js';
@@ -19,8 +20,8 @@ import { startWranglerDev, withPassword } from './wrangler.js';
 /**
  * The Worker (src/entry/worker.ts) as wrangler builds it, on workerd, over PostgreSQL through the
  * local Hyperdrive binding, calling the loopback fake CRM with the platform fetch: the same case
- * tables as the Node suite (test/dialects/noojee, test/pipeline/duplicate-check-insert), exact
- * statuses and bodies.
+ * tables as the Node suite (test/dialects/noojee, test/pipeline/duplicate-check-insert,
+ * test/dialects/hooks), exact statuses and bodies.
  */
 if (SKIP_REASON) console.warn(`test/workers/worker-runtime.test.ts ${SKIP_REASON}`);
 
@@ -121,6 +122,28 @@ describe.skipIf(SKIP_REASON)('on workerd: the duplicate check over the platform 
     expect(w.crm.requests).toHaveLength(attempts);
     const [record] = await w.backend.runner.query<{ decision: Record<string, unknown> }>('select decision from decision_records where phone = $1', [e164(phone)]);
     expect(record!.decision).toMatchObject({ source: 'onError', crmFailure: failure });
+  });
+});
+
+describe.skipIf(SKIP_REASON)('on workerd: signed webhooks (node:crypto under nodejs_compat)', () => {
+  const deliver = async (body: string, headers: Record<string, string>) => {
+    const res = await fetch(`${w.dev.url}/hooks/crm`, { method: 'POST', body, headers });
+    return { status: res.status, text: await res.text(), replayed: res.headers.get('idempotent-replayed') };
+  };
+
+  it('creates the lead once, however often the event is redelivered', async () => {
+    const body = contact('W-H1', freshMobile());
+    const first = await deliver(body, standardHeaders('w-evt-1', body));
+    // the fixture's duplicate-check table applies to hooks too: the CRM answered {}, so noMatch decided
+    expect([first.status, JSON.parse(first.text)]).toEqual([200, { ...accepted('crm', 'w-evt-1'), rule: { row: null } }]);
+    expect(await deliver(body, standardHeaders('w-evt-1', body))).toEqual({ status: 200, text: first.text, replayed: 'true' });
+  });
+
+  it.each(SIGNATURE_REFUSALS)('refuses %s with 401 and writes nothing', async (_name, headers, error) => {
+    const body = contact('W-HX', freshMobile());
+    const res = await deliver(body, headers(body));
+    expect([res.status, JSON.parse(res.text)]).toEqual([401, { error }]);
+    expect(await w.backend.runner.query("select 1 from leads where external_id = 'W-HX'")).toEqual([]);
   });
 });
 
