@@ -28,6 +28,9 @@ export function httpNoojee(baseUrl: string): PostNoojee {
   };
 }
 
+/** The secrets the fixture's rules name, as Worker bindings and as the Node app's environment. */
+export const FIXTURE_SECRETS = { ...HOOK_ENV, CRM_TOKEN };
+
 export interface WorkerFixture {
   crm: FakeCrm;
   rulesDir: string;
@@ -62,7 +65,7 @@ export async function startWorkerFixture(): Promise<WorkerFixture> {
     dev = await startWranglerDev({
       rulesDir,
       databaseUrl: withPassword(backend.url!),
-      vars: { ...HOOK_ENV, LEADGATE_API_KEYS: API_KEY, CRM_TOKEN, LEADGATE_DEMO: '0', LOG_LEVEL: 'warn', LEADGATE_MAX_BATCH: '100', LEADGATE_MAX_BODY_BYTES: String(1024 * 1024) },
+      vars: { ...FIXTURE_SECRETS, LEADGATE_API_KEYS: API_KEY, LEADGATE_DEMO: '0', LOG_LEVEL: 'warn', LEADGATE_MAX_BATCH: '100', LEADGATE_MAX_BODY_BYTES: String(1024 * 1024) },
     });
   } catch (error) {
     await close();

@@ -1,10 +1,9 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PostNoojee } from '../cases/noojee-insert-cases.js';
-import { CRM_TOKEN } from '../support/crm-rules.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { freePort } from './wrangler.js';
-import { httpNoojee, SKIP_REASON, startWorkerFixture, type WorkerFixture } from './worker-fixture.js';
+import { FIXTURE_SECRETS, httpNoojee, SKIP_REASON, startWorkerFixture, type WorkerFixture } from './worker-fixture.js';
 
 /**
  * A figure, not a test of speed: per-request latency of the same requests, over loopback HTTP,
@@ -25,7 +24,7 @@ let nodePost: PostNoojee;
 beforeAll(async () => {
   if (SKIP_REASON) return;
   w = await startWorkerFixture();
-  node = await createTestApp({ rulesDir: w.rulesDir, env: { CRM_TOKEN } });
+  node = await createTestApp({ rulesDir: w.rulesDir, env: FIXTURE_SECRETS });
   const port = await freePort();
   server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: node.app.fetch, port, hostname: '127.0.0.1' }, () => resolve(s));
