@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import type { Logger } from 'pino';
+import type { Logger } from './lib/logger.js';
 import { createAdminRoutes } from './admin/routes.js';
 import { createDemoCrmRoutes } from './demo/crm-routes.js';
 import { renderConvosoResult } from './dialects/convoso/render.js';

@@ -1,27 +1,14 @@
 import pino, { type Logger } from 'pino';
+import { REDACTED_PATHS, REDACTION_CENSOR } from '../lib/log-redaction.js';
 
-/** Paths pino blanks in every line, wherever a secret could be attached to a log object. */
-export const REDACTED_PATHS = [
-  'apiKey',
-  'auth_token',
-  'authorization',
-  'headers.authorization',
-  'headers.cookie',
-  'req.headers.authorization',
-  '*.apiKey',
-  '*.auth_token',
-  '*.authorization',
-  '*.secret',
-  '*.secrets',
-];
-
+/** The Node logger: pino, JSON lines on stdout, secrets blanked at the shared paths. */
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino(
     {
       level,
       base: { service: 'leadgate' },
       timestamp: pino.stdTimeFunctions.isoTime,
-      redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
+      redact: { paths: REDACTED_PATHS, censor: REDACTION_CENSOR },
     },
     destination,
   );

@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import type { Logger } from 'pino';
+import type { Logger } from '../lib/logger.js';
 
 /** Per-request values: its id, its logger, and the result code its answer carried (for metrics). */
 export type AppVariables = { requestId: string; log: Logger; resultCode: number };

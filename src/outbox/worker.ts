@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { Logger } from '../lib/logger.js';
 import type { LeadFields } from '../leads/scalar.js';
 import type { CrmCaller } from '../pipeline/duplicate-check.js';
 import type { RulesProvider } from '../ruleset/rules-holder.js';

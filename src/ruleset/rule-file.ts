@@ -14,6 +14,17 @@ export function ruleFileEtag(file: RuleFile): string {
 
 export const RULE_FILE_PATTERN = /^(?:[a-z0-9][a-z0-9_-]*\/)?[a-z0-9][a-z0-9_.-]*\.(?:ya?ml|json)$/i;
 
+/**
+ * The rule files of a folder given as path → text (paths relative to the folder, `/`-separated):
+ * only names the loader reads, sorted by path. The Node folder reader and the Workers bundle both
+ * go through this, so both runtimes compile exactly the same list.
+ */
+export function ruleFilesFrom(texts: Iterable<readonly [path: string, text: string]>): RuleFile[] {
+  const files: RuleFile[] = [];
+  for (const [path, text] of texts) if (RULE_FILE_PATTERN.test(path)) files.push({ path, text });
+  return files.sort((a, b) => a.path.localeCompare(b.path));
+}
+
 /** Parses YAML (JSON is YAML too); syntax errors name the line and column. */
 export function parseRuleFile(file: RuleFile): { ok: true; data: unknown } | { ok: false; errors: RuleError[] } {
   const doc = parseDocument(file.text, { prettyErrors: true, uniqueKeys: true });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { watchRules } from '../../src/ruleset/watch-rules.js';
+import { adaptorRequest, CRM_FAULTS, TABLE_DECISIONS } from '../cases/duplicate-check-cases.js';
 import { CRM_TOKEN, crmTable, rulesWithCrm } from '../support/crm-rules.js';
 import { startFakeCrm, type FakeCrm } from '../support/fake-crm.js';
 import { createTestApp, memoryLog, postNoojee, type TestApp } from '../support/test-app.js';
@@ -49,16 +50,16 @@ async function dncSources(phone: string) {
 describe('the CRM request', () => {
   it('is sent exactly as the adaptor maps it, phones in E.164, the secret resolved', async () => {
     crm.respond({ json: { customer: null } });
-    const phone = freshMobile();
-    const res = await insert(t.app, { phone, mobile: '03 8320 1111', email: 'ada@example.com', njExternalLeadId: 'X-1', surname: 'Lovelace' });
+    const expected = adaptorRequest(freshMobile());
+    const res = await insert(t.app, expected.lead);
     expect(res.body.code).toBe(0);
     expect(crm.requests).toHaveLength(1);
     const sent = crm.requests[0]!;
-    expect(sent.method).toBe('POST');
-    expect(sent.url).toBe('/api/leads/lookup');
+    expect(sent.method).toBe(expected.method);
+    expect(sent.url).toBe(expected.url);
     expect(sent.headers.authorization).toBe(`Bearer ${CRM_TOKEN}`);
     expect(sent.headers['content-type']).toMatch(/^application\/json/);
-    expect(JSON.parse(sent.body)).toEqual({ phone_number: e164(phone), contact: { mobile: '+61383201111', email: 'ada@example.com' }, external_id: 'X-1' });
+    expect(JSON.parse(sent.body)).toEqual(expected.body);
   });
 
   it('never records or logs the secret', async () => {
@@ -74,17 +75,12 @@ describe('the CRM request', () => {
 
 describe('the table decides', () => {
   it('skip: 105 with the row and reason, no lead, a decision record', async () => {
-    crm.respond({ json: { customer: { status: ' ACTIVE ' } } });
+    const { skip } = TABLE_DECISIONS;
+    crm.respond({ json: skip.answer });
     const phone = freshMobile();
     const res = await insert(t.app, { phone });
-    expect(res.status).toBe(400);
-    expect(res.body).toEqual({
-      code: 105,
-      message: 'DUPLICATE',
-      description: 'skipped as a duplicate by the duplicate check: existing customer',
-      reason: 'existing customer',
-      rule: { row: 0, key: '$.customer.status' },
-    });
+    expect(res.status).toBe(skip.status);
+    expect(res.body).toEqual(skip.body);
     expect(await backend.runner.query('select 1 from leads where phones @> array[$1]::text[]', [e164(phone)])).toEqual([]);
     expect(await decisionsFor(e164(phone))).toEqual([
       expect.objectContaining({ lead_id: null, entry_point: 'noojee', connect: 'crm', crm_status: 200, matched_row: 0, values: [' ACTIVE '], outcome: 'skipped' }),
@@ -92,13 +88,14 @@ describe('the table decides', () => {
   });
 
   it('create with a status and add the phones to the DNC list in the same decision', async () => {
-    crm.respond({ json: { flags: { doNotCall: true } } });
+    const { createWithDnc } = TABLE_DECISIONS;
+    crm.respond({ json: createWithDnc.answer });
     const phone = freshMobile();
     const res = await insert(t.app, { phone });
-    expect(res.status).toBe(200);
-    expect(res.body).toEqual({ code: 0, message: 'OK', description: 'The lead was successfully inserted or updated.', leadId: expect.any(String) });
-    expect(await leadStatus(res.body.leadId)).toBe('DNC');
-    expect(await dncSources(e164(phone))).toEqual([{ source: 'duplicate-check', campaign_id: 0, reason: 'duplicate check: row' }]);
+    expect(res.status).toBe(createWithDnc.status);
+    expect(res.body).toEqual(createWithDnc.body);
+    expect(await leadStatus(res.body.leadId)).toBe(createWithDnc.leadStatus);
+    expect(await dncSources(e164(phone))).toEqual([{ source: 'duplicate-check', campaign_id: 0, reason: createWithDnc.dncReason }]);
     expect((await decisionsFor(e164(phone)))[0]).toMatchObject({ lead_id: res.body.leadId, matched_row: 1, values: [true], outcome: 'created' });
     crm.reset();
     expect((await insert(t.app, { phone: `${phone.slice(0, 4)} ${phone.slice(4)}` }, { fCampaignId: 11, fAllocationId: 110 })).body.code).toBe(104);
@@ -106,34 +103,32 @@ describe('the table decides', () => {
   });
 
   it('success false: 205 with the new lead id', async () => {
-    crm.respond({ json: { customer: { status: 'lapsed', score: 12.5 } } });
+    const { failedValidation } = TABLE_DECISIONS;
+    crm.respond({ json: failedValidation.answer });
     const res = await insert(t.app, { phone: freshMobile() });
-    expect(res.status).toBe(400);
-    expect(res.body).toEqual({
-      code: 205,
-      message: 'FAILED_EXTERNAL_VALIDATION',
-      description: 'the lead was created, but the duplicate check marked it as failed: low score',
-      leadId: expect.stringMatching(/^\d+$/),
-      reason: 'low score',
-      rule: { row: 2, key: '$.customer.score' },
-    });
-    expect(await leadStatus(res.body.leadId)).toBe('LOW_SCORE');
+    expect(res.status).toBe(failedValidation.status);
+    expect(res.body).toEqual(failedValidation.body);
+    expect(await leadStatus(res.body.leadId)).toBe(failedValidation.leadStatus);
   });
 
   it('skip and add to DNC', async () => {
-    crm.respond({ json: { blocked: 'HARD' } });
+    const { skipAndDnc } = TABLE_DECISIONS;
+    crm.respond({ json: skipAndDnc.answer });
     const phone = freshMobile();
     const res = await insert(t.app, { phone });
-    expect(res.body).toMatchObject({ code: 105, reason: 'blocked', rule: { row: 3, key: '$.blocked' } });
-    expect(await dncSources(e164(phone))).toEqual([{ source: 'duplicate-check', campaign_id: 0, reason: 'blocked' }]);
+    expect(res.status).toBe(skipAndDnc.status);
+    expect(res.body).toEqual(skipAndDnc.body);
+    expect(await dncSources(e164(phone))).toEqual([{ source: 'duplicate-check', campaign_id: 0, reason: skipAndDnc.dncReason }]);
   });
 
   it('noMatch: created with no status', async () => {
-    crm.respond({ json: { customer: { status: 'new', score: 'n/a' } } });
+    const { noMatch } = TABLE_DECISIONS;
+    crm.respond({ json: noMatch.answer });
     const phone = freshMobile();
     const res = await insert(t.app, { phone });
-    expect(res.body.code).toBe(0);
-    expect(await leadStatus(res.body.leadId)).toBeNull();
+    expect(res.status).toBe(noMatch.status);
+    expect(res.body).toEqual(noMatch.body);
+    expect(await leadStatus(res.body.leadId)).toBe(noMatch.leadStatus);
     expect((await decisionsFor(e164(phone)))[0]).toMatchObject({ matched_row: null, values: null, outcome: 'created', decision: expect.objectContaining({ source: 'noMatch' }) });
   });
 
@@ -149,14 +144,7 @@ describe('the table decides', () => {
 });
 
 describe('CRM faults end in onError, never in a lost lead', () => {
-  it.each([
-    ['a 500 (retried once)', { status: 500, json: { error: 'boom' } }, 2, 'status'],
-    ['invalid JSON', { text: '<html>oops' }, 1, 'invalid-json'],
-    ['a reset connection (retried once)', { kind: 'reset' as const }, 2, 'network'],
-    ['no answer within the timeout (retried once)', { kind: 'hang' as const }, 2, 'timeout'],
-    ['a slow answer, after the timeout (retried once)', { delayMs: 2500, json: { customer: { status: 'active' } } }, 2, 'timeout'],
-    ['429 with Retry-After past the deadline (not retried)', { status: 429, retryAfter: 30, json: {} }, 1, 'status'],
-  ])('%s', async (_name, reply, attempts, failure) => {
+  it.each(CRM_FAULTS)('%s', async (_name, reply, attempts, failure) => {
     crm.respond(reply);
     const phone = freshMobile();
     const res = await insert(t.app, { phone });

@@ -2,26 +2,13 @@ import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { migrationsFolder } from '../migrations-folder.js';
-import type { SqlRunner, StoreBackend } from '../sql-runner.js';
+import type { StoreBackend } from '../sql-runner.js';
+import { postgresRunner } from './postgres-runner.js';
 
 export interface PostgresOptions {
   poolSize?: number;
   /** seconds to wait for a connection before a query fails (keeps outages from hanging requests) */
   connectTimeoutSeconds?: number;
-}
-
-function runnerOver(sql: postgres.Sql | postgres.TransactionSql): SqlRunner {
-  return {
-    async query<R extends object>(text: string, params: readonly unknown[] = []) {
-      // Named prepared statements: parsed once per connection, then only bound and executed.
-      const rows = await sql.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true });
-      return rows as unknown as R[];
-    },
-    async transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
-      if (!('begin' in sql)) throw new Error('nested transactions are not supported');
-      return (await sql.begin((tx) => fn(runnerOver(tx)))) as T;
-    },
-  };
 }
 
 const MIGRATION_LOCK = 7_240_001;
@@ -50,7 +37,7 @@ export async function openPostgresBackend(url: string, options: PostgresOptions 
   });
   return {
     kind: 'postgres',
-    runner: runnerOver(sql),
+    runner: postgresRunner(sql),
     close: () => sql.end({ timeout: 5 }),
   };
 }

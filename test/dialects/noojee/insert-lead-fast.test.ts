@@ -1,5 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, postNoojee, type TestApp } from '../../support/test-app.js';
+import {
+  DEDUPE_SCOPES,
+  DUPLICATE_PHONE,
+  FIRST_FAILING_CHECK,
+  INSERTED,
+  LEAD_REJECTIONS,
+  MALFORMED_BODIES,
+  placeQuery,
+  REQUEST_LEVEL_FAILURES,
+  SAME_NUMBER,
+  UNAUTHORISED_QUERIES,
+} from '../../cases/noojee-insert-cases.js';
+import { createTestApp, postNoojee, type NoojeeQuery, type TestApp } from '../../support/test-app.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -12,44 +24,22 @@ afterAll(async () => {
 let serial = 0;
 /** A valid AU mobile number no other test uses. */
 const freshMobile = () => `04${String(10_000_000 + serial++ * 7919).slice(-8)}`;
-const insert = (body: unknown, query = {}) => postNoojee(t.app, 'insertLeadFast', body, query);
-
+const insert = (body: unknown, query: NoojeeQuery = {}) => postNoojee(t.app, 'insertLeadFast', body, query);
 
 describe('insertLeadFast: request-level checks', () => {
-  it.each([
-    ['no apiKey', { apiKey: null }],
-    ['a wrong apiKey', { apiKey: 'nope' }],
-    ['a wrong apiKey and a bad template', { apiKey: 'nope', fTemplateId: 'x' }],
-  ])('answers 401 for %s', async (_name, query) => {
+  it.each(UNAUTHORISED_QUERIES)('answers 401 for %s', async (_name, query) => {
     const res = await insert({ phone: freshMobile() }, query);
     expect(res.status).toBe(401);
     expect(res.body).toEqual({ code: 401, message: 'UNAUTHORIZED' });
   });
 
-  it.each([
-    ['missing fTemplateId', { fTemplateId: null }, 116, 'TEMPLATE_ID_REQUIRED', 'fTemplateId is required'],
-    ['non-integer fTemplateId', { fTemplateId: '1x' }, 116, 'TEMPLATE_ID_REQUIRED', "fTemplateId must be an integer id, got '1x'"],
-    ['unknown fTemplateId', { fTemplateId: 99 }, 116, 'TEMPLATE_ID_REQUIRED', 'fTemplateId 99 names no campaign template'],
-    ['bad template and bad campaign', { fTemplateId: 99, fCampaignId: 99 }, 116, 'TEMPLATE_ID_REQUIRED', 'fTemplateId 99 names no campaign template'],
-    ['missing fCampaignId', { fCampaignId: null }, 117, 'CAMPAIGN_ID_REQUIRED', 'fCampaignId is required'],
-    ['unknown fCampaignId', { fCampaignId: 77 }, 117, 'CAMPAIGN_ID_REQUIRED', 'fCampaignId 77 names no campaign'],
-    ['a campaign of another template', { fCampaignId: 20 }, 117, 'CAMPAIGN_ID_REQUIRED', 'campaign 20 does not belong to template 1'],
-    ['bad campaign and bad allocation', { fCampaignId: 77, fAllocationId: 9 }, 117, 'CAMPAIGN_ID_REQUIRED', 'fCampaignId 77 names no campaign'],
-    ['missing fAllocationId', { fAllocationId: null }, 115, 'ALLOCATION_ID_REQUIRED', 'fAllocationId is required'],
-    ['unknown fAllocationId', { fAllocationId: 999 }, 115, 'ALLOCATION_ID_REQUIRED', 'fAllocationId 999 names no allocation'],
-    ['an allocation of another campaign', { fAllocationId: 110 }, 115, 'ALLOCATION_ID_REQUIRED', 'allocation 110 does not belong to campaign 10'],
-  ])('answers %s with its code', async (_name, query, code, message, description) => {
+  it.each(REQUEST_LEVEL_FAILURES)('answers %s with its code', async (_name, query, code, message, description) => {
     const res = await insert({ phone: freshMobile() }, query);
     expect(res.status).toBe(400);
     expect(res.body).toEqual({ code, message, description });
   });
 
-  it.each([
-    ['not JSON', '{"phone": ', 'the body is not valid JSON'],
-    ['a JSON string', '"0412345678"', 'the body must be one lead object (or a one-element array)'],
-    ['two leads', [{ phone: '0412345678' }, { phone: '0412345679' }], 'the body must be one lead object (or a one-element array)'],
-    ['null', 'null', 'the body must be one lead object (or a one-element array)'],
-  ])('answers 204 when the body is %s', async (_name, body, description) => {
+  it.each(MALFORMED_BODIES)('answers 204 when the body is %s', async (_name, body, description) => {
     const res = await insert(body);
     expect(res.status).toBe(400);
     expect(res.body).toEqual({ code: 204, message: 'MALFORMED_REQUEST', description });
@@ -58,33 +48,12 @@ describe('insertLeadFast: request-level checks', () => {
   it('accepts a one-element array as one lead', async () => {
     const res = await insert([{ phone: freshMobile() }]);
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ code: 0, message: 'OK', description: 'The lead was successfully inserted or updated.', leadId: expect.stringMatching(/^\d+$/) });
+    expect(res.body).toEqual(INSERTED);
   });
 });
 
 describe('insertLeadFast: per-lead checks', () => {
-  it.each([
-    ['a nested object value', { phone: '0412000001', address: { street: 'x' } }, 204, "field 'address' must be a string, number, boolean or null"],
-    ['an array value', { phone: '0412000001', tags: ['a'] }, 204, "field 'tags' must be a string, number, boolean or null"],
-    ['an unknown nj field', { phone: '0412000001', njColour: 'red' }, 204, "unknown system field 'njColour'"],
-    ['a system field twice', { phone: '0412000001', njPriority: 1, NJPRIORITY: 2 }, 204, "system field 'njPriority' is given twice"],
-    ['njAction MODIFY', { phone: '0412000001', njAction: 'MODIFY' }, 204, "njAction 'MODIFY' is only accepted by injectLeads; inserts are ADD"],
-    ['a disposition', { phone: '0412000001', njDisposition: 'SALE' }, 204, 'njDisposition applies to updates, not inserts'],
-    ['<No Change>', { phone: '0412000001', surname: '<No Change>' }, 108, "field 'surname' holds <No Change>, which only updates accept"],
-    ['<no change> trimmed, any case', { phone: '0412000001', surname: '  <NO change> ' }, 108, "field 'surname' holds <No Change>, which only updates accept"],
-    ['no phone field', { surname: 'Smith' }, 102, 'none of the phone fields (phone, mobile) holds a usable AU number'],
-    ['empty phone fields', { phone: '', mobile: null }, 102, 'none of the phone fields (phone, mobile) holds a usable AU number'],
-    ['only junk in phone fields', { phone: 'call me' }, 102, 'none of the phone fields (phone, mobile) holds a usable AU number'],
-    ['a junk phone beside a good one', { phone: '0412000001', mobile: '12' }, 202, "field 'mobile': '12' is not a valid AU phone number"],
-    ['a callback in the wrong format', { phone: '0412000001', njCallBackDate: '2026-12-31 14:23' }, 114, "njCallBackDate '2026-12-31 14:23' is not 'yyyy/MM/dd HH:mm[:ss]' or not a real date"],
-    ['a callback on no real day', { phone: '0412000001', njCallBackDate: '2026/02/30 10:00' }, 114, "njCallBackDate '2026/02/30 10:00' is not 'yyyy/MM/dd HH:mm[:ss]' or not a real date"],
-    ['a callback at 24:00', { phone: '0412000001', njCallBackDate: '2026/02/03 24:00' }, 114, "njCallBackDate '2026/02/03 24:00' is not 'yyyy/MM/dd HH:mm[:ss]' or not a real date"],
-    ['unknown contact hours', { phone: '0412000001', njContactHours: 'Mars' }, 111, "njContactHours 'Mars' names no contact hours"],
-    ['priority 101', { phone: '0412000001', njPriority: 101 }, 201, "njPriority '101' is not an integer from 0 to 100"],
-    ['priority -1', { phone: '0412000001', njPriority: -1 }, 201, "njPriority '-1' is not an integer from 0 to 100"],
-    ['priority 5.5', { phone: '0412000001', njPriority: 5.5 }, 201, "njPriority '5.5' is not an integer from 0 to 100"],
-    ['priority text', { phone: '0412000001', njPriority: 'high' }, 201, "njPriority 'high' is not an integer from 0 to 100"],
-  ])('rejects %s', async (_name, lead, code, description) => {
+  it.each(LEAD_REJECTIONS)('rejects %s', async (_name, lead, code, description) => {
     const before = await t.backend.runner.query<{ n: number }>('select count(*)::int as n from leads');
     const res = await insert(lead);
     expect(res.status).toBe(400);
@@ -93,14 +62,7 @@ describe('insertLeadFast: per-lead checks', () => {
     expect(after[0]!.n).toBe(before[0]!.n);
   });
 
-  it.each([
-    ['<No Change> over no phone: 108 before 102', { surname: '<No Change>' }, 108],
-    ['no phone over a bad date: 102 before 114', { phone: 'x', njCallBackDate: 'soon' }, 102],
-    ['junk phone over a bad date: 202 before 114', { phone: '0412000001', mobile: 'x1', njCallBackDate: 'soon' }, 202],
-    ['bad date over bad contact hours: 114 before 111', { phone: '0412000001', njCallBackDate: 'soon', njContactHours: 'Mars' }, 114],
-    ['bad contact hours over bad priority: 111 before 201', { phone: '0412000001', njContactHours: 'Mars', njPriority: 500 }, 111],
-    ['malformed over everything: 204 first', { phone: 'x', surname: '<No Change>', njWhat: 1 }, 204],
-  ])('answers the first failing check: %s', async (_name, lead, code) => {
+  it.each(FIRST_FAILING_CHECK)('answers the first failing check: %s', async (_name, lead, code) => {
     const res = await insert(lead);
     expect(res.body.code).toBe(code);
   });
@@ -186,13 +148,13 @@ describe('insertLeadFast: DNC, external ids and duplicates', () => {
   });
 
   it('treats 0383208134, 383208134 and +61 3 8320 8134 as one number (105)', async () => {
-    expect((await insert({ phone: '0383208134' })).body.code).toBe(0);
-    for (const phone of ['383208134', '+61 3 8320 8134', '+61383208134']) {
+    expect((await insert({ phone: SAME_NUMBER.first })).body.code).toBe(0);
+    for (const phone of SAME_NUMBER.otherForms) {
       const res = await insert({ phone });
       expect(res.status).toBe(400);
-      expect(res.body).toEqual({ code: 105, message: 'DUPLICATE', description: 'a lead with one of these phone numbers already exists' });
+      expect(res.body).toEqual(DUPLICATE_PHONE);
     }
-    const mobileField = await insert({ phone: freshMobile(), mobile: '03 8320 8134' });
+    const mobileField = await insert({ phone: freshMobile(), mobile: SAME_NUMBER.mobileForm });
     expect(mobileField.body.code).toBe(105);
   });
 
@@ -229,40 +191,11 @@ describe('insertLeadFast: DNC, external ids and duplicates', () => {
 });
 
 describe('insertLeadFast: de-duplication scope from the template', () => {
-  const tpl = (templateId: number, campaignId: number, allocationId: number) => ({
-    fTemplateId: templateId,
-    fCampaignId: campaignId,
-    fAllocationId: allocationId,
-  });
+  const tpl = (templateId: number, campaignId: number, allocationId: number) => placeQuery([templateId, campaignId, allocationId]);
 
-  it('campaign scope: another allocation of the campaign is a duplicate, another campaign is not', async () => {
-    const phone = freshMobile();
-    expect((await insert({ phone }, tpl(1, 10, 100))).body.code).toBe(0);
-    expect((await insert({ phone }, tpl(1, 10, 101))).body.code).toBe(105);
-    expect((await insert({ phone }, tpl(1, 11, 110))).body.code).toBe(0);
-  });
-
-  it('allocation scope: only the same allocation is a duplicate', async () => {
-    const phone = freshMobile();
-    expect((await insert({ phone }, tpl(2, 20, 200))).body.code).toBe(0);
-    expect((await insert({ phone }, tpl(2, 20, 201))).body.code).toBe(0);
-    expect((await insert({ phone }, tpl(2, 20, 200))).body.code).toBe(105);
-  });
-
-  it('global scope: a lead anywhere, of any template, is a duplicate', async () => {
-    const phone = freshMobile();
-    expect((await insert({ phone }, tpl(1, 10, 100))).body.code).toBe(0);
-    expect((await insert({ phone }, tpl(3, 30, 300))).body.code).toBe(105);
-    const other = freshMobile();
-    expect((await insert({ phone: other }, tpl(3, 30, 300))).body.code).toBe(0);
-    expect((await insert({ phone: other }, tpl(3, 31, 310))).body.code).toBe(105);
-  });
-
-  it('none: never a duplicate, yet later leads of other templates still see it', async () => {
-    const phone = freshMobile();
-    expect((await insert({ phone }, tpl(4, 40, 400))).body.code).toBe(0);
-    expect((await insert({ phone }, tpl(4, 40, 400))).body.code).toBe(0);
-    expect((await insert({ phone }, tpl(3, 30, 300))).body.code).toBe(105);
+  it.each(DEDUPE_SCOPES)('%s', async (_name, steps) => {
+    const phones = { a: freshMobile(), b: freshMobile() };
+    for (const [slot, at, code] of steps) expect((await insert({ phone: phones[slot] }, placeQuery(at))).body.code).toBe(code);
   });
 
   it("parses national numbers with the template's country", async () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { batchInRequestOrder } from '../../cases/noojee-insert-cases.js';
 import { createTestApp, postNoojee, type TestApp } from '../../support/test-app.js';
 
 let t: TestApp;
@@ -16,27 +17,10 @@ const leadCount = async () => (await t.backend.runner.query<{ n: number }>('sele
 
 describe('insertLeadsFast', () => {
   it('answers every lead in request order with counts; one bad lead undoes nothing', async () => {
-    const dup = freshMobile();
-    const res = await insertBatch([
-      { phone: dup, njExternalLeadId: 'B-1' },
-      { phone: dup },
-      { phone: 'nope' },
-      { phone: freshMobile(), njExternalLeadId: 'B-1' },
-      { phone: freshMobile(), njPriority: 7 },
-    ]);
-    expect(res.status).toBe(200);
-    expect(res.body).toEqual({
-      code: 0,
-      message: 'OK',
-      results: [
-        { index: 0, code: 0, message: 'OK', leadId: expect.stringMatching(/^\d+$/) },
-        { index: 1, code: 105, message: 'DUPLICATE', description: 'a lead with one of these phone numbers already exists' },
-        { index: 2, code: 102, message: 'NO_PHONE_FIELDS', description: 'none of the phone fields (phone, mobile) holds a usable AU number' },
-        { index: 3, code: 112, message: 'DUPLICATE_EXTERNAL_ID', description: 'njExternalLeadId already belongs to a lead of the campaign' },
-        { index: 4, code: 0, message: 'OK', leadId: expect.stringMatching(/^\d+$/) },
-      ],
-      counts: { '0': 2, '102': 1, '105': 1, '112': 1 },
-    });
+    const expected = batchInRequestOrder(freshMobile);
+    const res = await insertBatch(expected.leads);
+    expect(res.status).toBe(expected.status);
+    expect(res.body).toEqual(expected.body);
     const results = res.body.results as Array<{ leadId?: string }>;
     const stored = await t.backend.runner.query<{ id: string; priority: number }>(
       'select id::text, priority from leads where id = any($1::bigint[]) order by id',

@@ -1,0 +1,117 @@
+import postgres from 'postgres';
+import { createApp } from '../app.js';
+import { parseWorkerEnv, stringBindings } from '../config/worker-env.js';
+import { createApiKeyCheck } from '../http/api-keys.js';
+import { createOutboxWorker, type OutboxWorker } from '../outbox/worker.js';
+import { RuleLoadError } from '../ruleset/rule-error.js';
+import { ruleFilesFrom } from '../ruleset/rule-file.js';
+import { compileRuleSet } from '../ruleset/rule-set.js';
+import { RulesHolder } from '../ruleset/rules-holder.js';
+import { postgresRunner } from '../store/backends/postgres-runner.js';
+import { createRequestScope, type RequestScope } from '../store/backends/request-scope.js';
+import { createOutboxStore } from '../store/outbox-store.js';
+import { createConsoleLogger } from './console-logger.js';
+import { RULE_FILES, RULES_SOURCE } from './generated/rule-files.js';
+import { buildWorkerDeps } from './worker-deps.js';
+import type { ExecutionContext, HyperdriveBinding, ScheduledController } from './workers-runtime.js';
+
+/**
+ * Cloudflare Workers entry: bindings → the same createApp as Node. Built once per isolate: the
+ * rules (bundled at build time, compiled here with the secrets from the bindings), the app, the
+ * CRM client over the platform fetch. Per request: a postgres.js client on the Hyperdrive
+ * connection string, closed after the answer. Migrations are not run here (`leadgate migrate`
+ * runs them before a deploy).
+ */
+export interface WorkerBindings {
+  HYPERDRIVE: HyperdriveBinding;
+  [name: string]: unknown;
+}
+
+interface Isolate {
+  fetch: (request: Request) => Response | Promise<Response>;
+  scope: RequestScope;
+  outbox: OutboxWorker;
+}
+
+let built: { isolate: Isolate } | { error: Error } | undefined;
+
+function buildIsolate(env: WorkerBindings): Isolate {
+  const bindings = stringBindings(env);
+  const settings = parseWorkerEnv(bindings);
+  const logger = createConsoleLogger(settings.LOG_LEVEL);
+  // The same file list and compile step as the Node loader; `${env:NAME}` comes from the bindings.
+  const loaded = compileRuleSet(ruleFilesFrom(RULE_FILES.map((f) => [f.path, f.text] as const)), bindings);
+  if (!loaded.ok) throw new RuleLoadError(loaded.errors);
+  const rules = new RulesHolder(loaded.rules);
+
+  let apiKeys = settings.LEADGATE_API_KEYS;
+  if (apiKeys.length === 0) {
+    if (!settings.LEADGATE_DEMO) throw new Error('LEADGATE_API_KEYS is required when the demo is off (LEADGATE_DEMO=0): wrangler secret put LEADGATE_API_KEYS');
+    apiKeys = ['demo'];
+    logger.warn({ event: 'auth.demo_key' }, "LEADGATE_API_KEYS is unset: accepting only the demo key 'demo'; set keys before real use");
+  }
+
+  const scope = createRequestScope();
+  const deps = buildWorkerDeps({
+    runner: scope.runner,
+    rules,
+    logger,
+    config: {
+      isApiKey: createApiKeyCheck(apiKeys),
+      maxBatch: settings.LEADGATE_MAX_BATCH,
+      maxBodyBytes: settings.LEADGATE_MAX_BODY_BYTES,
+      demo: settings.LEADGATE_DEMO,
+      adminToken: settings.LEADGATE_ADMIN_TOKEN,
+    },
+    admission: { slots: settings.LEADGATE_MAX_CONCURRENCY, queueTimeoutMs: settings.LEADGATE_QUEUE_TIMEOUT_MS },
+  });
+  const app = createApp(deps);
+  const outbox = createOutboxWorker({ store: createOutboxStore(scope.runner), crm: deps.crm, rules, logger });
+  logger.info({ event: 'isolate.ready', rules: RULES_SOURCE, files: loaded.rules.files.length }, 'leadgate isolate ready');
+  return { fetch: (request) => app.fetch(request), scope, outbox };
+}
+
+/** A configuration error is kept for the isolate's life: every request answers it, nothing half-starts. */
+function isolateFor(env: WorkerBindings): { isolate: Isolate } | { error: Error } {
+  if (!built) {
+    try {
+      built = { isolate: buildIsolate(env) };
+    } catch (error) {
+      built = { error: error instanceof Error ? error : new Error(String(error)) };
+      console.error(JSON.stringify({ level: 'fatal', event: 'isolate.config_error', msg: built.error.message }));
+    }
+  }
+  return built;
+}
+
+/** Hyperdrive pools the real connections, so a handful per request is enough (Cloudflare's advice). */
+function openSql(env: WorkerBindings): postgres.Sql {
+  return postgres(env.HYPERDRIVE.connectionString, { max: 5, connect_timeout: 5, onnotice: () => {} });
+}
+
+export default {
+  async fetch(request: Request, env: WorkerBindings, ctx: ExecutionContext): Promise<Response> {
+    const state = isolateFor(env);
+    if ('error' in state) {
+      return Response.json({ error: 'leadgate is misconfigured; the Worker log names the problem' }, { status: 500 });
+    }
+    const sql = openSql(env);
+    try {
+      return await state.isolate.scope.run(postgresRunner(sql), () => state.isolate.fetch(request));
+    } finally {
+      ctx.waitUntil(sql.end({ timeout: 5 }));
+    }
+  },
+
+  /** Cron Trigger: one outbox delivery pass (the Node server polls every second instead). */
+  async scheduled(_controller: ScheduledController, env: WorkerBindings, ctx: ExecutionContext): Promise<void> {
+    const state = isolateFor(env);
+    if ('error' in state) throw state.error;
+    const sql = openSql(env);
+    try {
+      await state.isolate.scope.run(postgresRunner(sql), () => state.isolate.outbox.runOnce());
+    } finally {
+      ctx.waitUntil(sql.end({ timeout: 5 }));
+    }
+  },
+};

@@ -1,0 +1,82 @@
+import { mkdtemp, readFile, rm, writeFile, cp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildWorker, ROOT } from './wrangler.js';
+
+/**
+ * The Worker as `wrangler deploy` would upload it (--dry-run --outdir): built through the rules
+ * step, and free of the Node-only parts.
+ */
+
+let out: string;
+let code: string;
+beforeAll(async () => {
+  out = await mkdtemp(join(tmpdir(), 'leadgate-worker-bundle-'));
+  const built = await buildWorker(out);
+  if (built.code !== 0) throw new Error(`wrangler deploy --dry-run failed:\n${built.output}`);
+  code = await readFile(join(out, 'worker.js'), 'utf8');
+}, 120_000);
+afterAll(async () => {
+  await rm(out, { recursive: true, force: true });
+});
+
+/** Module ids as esbuild writes them into an unminified bundle: `// node_modules/undici/index.js` */
+const bundledPackages = () => new Set([...code.matchAll(/^\/\/ node_modules\/((?:@[^/]+\/)?[^/]+)\//gm)].map((m) => m[1]!));
+const imports = () => new Set([...code.matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[1]!));
+
+describe('the Worker bundle', () => {
+  it('holds the app and its portable dependencies', () => {
+    expect([...bundledPackages()]).toEqual(expect.arrayContaining(['hono', 'zod', 'postgres', 'yaml', 'jsonpath-plus', 'libphonenumber-js']));
+  });
+
+  it.each(['undici', '@electric-sql/pglite', 'pino', 'pino-std-serializers', 'sonic-boom', 'thread-stream', 'prom-client', '@hono/node-server'])(
+    'contains nothing of %s',
+    (pkg) => {
+      expect(bundledPackages().has(pkg)).toBe(false);
+      expect(code).not.toMatch(new RegExp(`node_modules/${pkg.replace('/', '\\/')}/`));
+    },
+  );
+
+  it('imports no node:fs, worker threads or other Node-only module', () => {
+    const nodeOnly = [...imports()].filter((m) => /^(node:)?(fs|fs\/promises|worker_threads|child_process|cluster|net|dns|http|https)$/.test(m));
+    expect(nodeOnly).toEqual([]);
+    expect(code).not.toMatch(/require\(["'](node:)?fs["']\)/);
+    // the migrator reads drizzle/ from disk: migrations run before a deploy, never in the Worker
+    expect(code).not.toContain('migrations folder not found');
+  });
+
+  it('carries the rules folder as it was at build time', async () => {
+    const dialer = await readFile(join(ROOT, 'rules/dialer.yaml'), 'utf8');
+    expect(code).toContain(JSON.stringify(dialer));
+  });
+
+  it('fits the size budget (under 1 MiB gzip); the figure is printed', () => {
+    const raw = Buffer.byteLength(code);
+    const gzip = gzipSync(code, { level: 9 }).byteLength;
+    console.log(`Worker bundle: ${(raw / 1024).toFixed(1)} KiB raw, ${(gzip / 1024).toFixed(1)} KiB gzip`);
+    expect(gzip).toBeLessThan(1024 * 1024);
+  });
+});
+
+describe('the rules step of the build', () => {
+  it("fails the build with the loader's file, path and message", async () => {
+    const bad = await mkdtemp(join(tmpdir(), 'leadgate-bad-rules-'));
+    const failedOut = await mkdtemp(join(tmpdir(), 'leadgate-worker-bad-'));
+    try {
+      await cp(join(ROOT, 'test/fixtures/rules/basic'), bad, { recursive: true });
+      const dialer = await readFile(join(bad, 'dialer.yaml'), 'utf8');
+      await writeFile(join(bad, 'dialer.yaml'), dialer.replace('dedupe: campaign', 'dedupe: sometimes'));
+      await writeFile(join(bad, 'duplicate-check.yaml'), 'version: 1\nenabled: true\nconnect: nowhere\nrows: []\n');
+      const built = await buildWorker(failedOut, { RULES_DIR: bad });
+      expect(built.code).not.toBe(0);
+      expect(built.output).toMatch(/dialer\.yaml at templates\[0\]\.dedupe: /);
+      expect(built.output).toMatch(/duplicate-check\.yaml at (noMatch|onError): /);
+      expect(built.output).toContain('the Worker was not built');
+    } finally {
+      await rm(bad, { recursive: true, force: true });
+      await rm(failedOut, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
