@@ -6,8 +6,6 @@
  *   hashed           batch: the leads statement's final select as a hashed subplan (rewritten SQL)
  *   unnest-leads     batch: the leads statement fed by unnest() arrays, not jsonb_to_recordset
  *   unnest-claims    batch: the phone-claims statement fed by unnest() arrays, not jsonb_to_recordset
- *   one-statement    duplicate-check path: a single lead with its decision record written by ONE
- *                    statement (no transaction: BEGIN + 3 statements + COMMIT become 1 round trip)
  *   nodelay          TCP_NODELAY on the PostgreSQL sockets
  *   no-metrics       a no-op Metrics (prom-client cost)
  *   pool=N           postgres.js pool size (default 20)
@@ -28,14 +26,11 @@ import { DEFAULT_GROUP_COMMIT } from '../../src/store/group-commit.js';
 import { createLeadStore } from '../../src/store/lead-store.js';
 import { createApiKeyCheck } from '../../src/http/api-keys.js';
 import type { Metrics } from '../../src/ops/metrics.js';
-import type { InsertOutcome, LeadStore, NewLead } from '../../src/pipeline/ports.js';
 import { readRulesDir } from '../../src/ruleset/read-rules-dir.js';
 import { compileRuleSet } from '../../src/ruleset/rule-set.js';
 import { RulesHolder } from '../../src/ruleset/rules-holder.js';
 import { migratePostgres } from '../../src/store/backends/postgres.js';
-import { claimScopes } from '../../src/store/dedupe-scopes.js';
 import type { SqlRunner, StoreBackend } from '../../src/store/sql-runner.js';
-import { classifyUniqueViolation } from '../../src/store/unique-violations.js';
 
 const variant = new Set((process.env.LEADGATE_VARIANT ?? '').split(',').filter(Boolean));
 const poolSize = Number([...variant].find((v) => v.startsWith('pool='))?.slice(5) ?? 20);
@@ -136,90 +131,6 @@ async function openBackend(url: string): Promise<StoreBackend> {
   return { kind: 'postgres', runner: runnerOver(sql), close: () => sql.end({ timeout: 5 }) };
 }
 
-// ------------------------------------------------------------------ one statement (duplicate-check path)
-/**
- * insert-one.ts's statement plus the decision record, in one statement. A unique violation rolls
- * it all back; the decision is then recorded on its own with the outcome (rare: the precheck
- * already answered most duplicates).
- */
-const INSERT_ONE_WITH_DECISION = `
-with dnc_hit as (
-  select 1 from dnc where e164 = any($1::text[]) and campaign_id in (0, $3::int) limit 1
-), new_lead as (
-  insert into leads (template_id, campaign_id, allocation_id, external_id, status, callback_at, priority, contact_hours, fields, phones)
-  select $2::int, $3::int, $4::int, $5::text, $6::text, $7::timestamptz, $8::int, $9::text, $10::text::jsonb, $1::text[]
-  where not exists (select 1 from dnc_hit)
-  returning id
-), checked as (
-  insert into phone_claims (scope, e164, lead_id)
-  select $11::text, p, (select id from new_lead) from unnest($1::text[]) as p
-  where $11::text is not null and exists (select 1 from new_lead)
-), unchecked as (
-  insert into phone_claims (scope, e164, lead_id)
-  select s, p, (select id from new_lead) from unnest($12::text[]) as s cross join unnest($1::text[]) as p
-  where exists (select 1 from new_lead)
-  on conflict do nothing
-), decision as (
-  insert into decision_records (lead_id, phone, entry_point, connect, request, crm_status, latency_ms, answer, matched_row, values, outcome, decision)
-  select (select id from new_lead), $1[1], r.entry_point, r.connect, r.request, r.crm_status, r.latency_ms, r.answer, r.matched_row, r.values,
-         case when exists (select 1 from new_lead) then 'created' else 'dnc' end, r.decision
-  from jsonb_to_record($13::text::jsonb) as r(entry_point text, connect text, request jsonb, crm_status int, latency_ms int, answer text, matched_row int, values jsonb, decision jsonb)
-)
-select (select id::text from new_lead) as lead_id`;
-
-const INSERT_DECISION = `
-insert into decision_records (lead_id, phone, entry_point, connect, request, crm_status, latency_ms, answer, matched_row, values, outcome, decision)
-select null, $1::text, r.entry_point, r.connect, r.request, r.crm_status, r.latency_ms, r.answer, r.matched_row, r.values, $2::text, r.decision
-from jsonb_to_record($3::text::jsonb) as r(entry_point text, connect text, request jsonb, crm_status int, latency_ms int, answer text, matched_row int, values jsonb, decision jsonb)`;
-
-const OUTCOME = { dnc: 'dnc', duplicateExternalId: 'duplicate_external_id', duplicatePhone: 'duplicate_phone' } as const;
-
-function withOneStatement(store: LeadStore, runner: SqlRunner): LeadStore {
-  const insertOne = async (lead: NewLead): Promise<InsertOutcome> => {
-    const d = lead.decision!;
-    const record = JSON.stringify({
-      entry_point: d.entryPoint,
-      connect: d.connect,
-      request: d.request,
-      crm_status: d.crmStatus,
-      latency_ms: Math.round(d.latencyMs),
-      answer: d.answer,
-      matched_row: d.matchedRow,
-      values: d.values,
-      decision: d.decision,
-    });
-    const scopes = claimScopes(lead);
-    try {
-      const rows = await runner.query<{ lead_id: string | null }>(INSERT_ONE_WITH_DECISION, [
-        lead.phones,
-        lead.templateId,
-        lead.campaignId,
-        lead.allocationId,
-        lead.externalId,
-        lead.status,
-        lead.callbackAt?.toISOString() ?? null,
-        lead.priority,
-        lead.contactHours,
-        JSON.stringify(lead.fields),
-        scopes.checked,
-        scopes.unchecked,
-        record,
-      ]);
-      const leadId = rows[0]?.lead_id;
-      return leadId ? { kind: 'inserted', leadId } : { kind: 'dnc' };
-    } catch (error) {
-      const outcome = classifyUniqueViolation(error);
-      if (!outcome || outcome.kind === 'inserted') throw error;
-      await runner.query(INSERT_DECISION, [lead.phones[0] ?? null, OUTCOME[outcome.kind], record]);
-      return outcome;
-    }
-  };
-  return {
-    ...store,
-    insertLeads: (leads) => (leads.length === 1 && leads[0]!.decision && !leads[0]!.addToDnc ? insertOne(leads[0]!).then((o) => [o]) : store.insertLeads(leads)),
-  };
-}
-
 const noMetrics: Metrics = {
   request() {},
   gateWait() {},
@@ -271,7 +182,6 @@ async function main() {
   // groups=N: N group-commit slots (groups=1000 writes every single lead alone, as before group commit)
   const groups = [...variant].find((v) => v.startsWith('groups='));
   if (groups) deps.store = createLeadStore(backend.runner, { groupCommit: { ...DEFAULT_GROUP_COMMIT, concurrentGroups: Number(groups.slice(7)) } });
-  if (variant.has('one-statement')) deps.store = withOneStatement(deps.store, backend.runner);
   if (variant.has('no-metrics')) deps.metrics = noMetrics;
   if (variant.has('timings')) {
     const { store, crm, gate } = deps;

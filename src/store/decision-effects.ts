@@ -24,29 +24,28 @@ export interface DecisionEffect {
   decision?: DecisionRecord;
 }
 
+/** A decision_records row as the insert statements read it (jsonb_to_record[set]). */
+export function decisionRow(e: DecisionEffect & { decision: DecisionRecord }) {
+  return {
+    lead_id: e.leadId,
+    phone: e.phones[0] ?? null,
+    entry_point: e.decision.entryPoint,
+    connect: e.decision.connect,
+    request: e.decision.request,
+    crm_status: e.decision.crmStatus,
+    latency_ms: Math.round(e.decision.latencyMs),
+    answer: e.decision.answer,
+    matched_row: e.decision.matchedRow,
+    values: e.decision.values,
+    outcome: e.outcome,
+    decision: e.decision.decision,
+  };
+}
+
 /** DNC additions and decision records of several leads: two statements, inside the caller's transaction. */
 export async function applyDecisionEffects(tx: SqlRunner, effects: readonly DecisionEffect[]): Promise<void> {
   const dnc = effects.flatMap((e) => (e.addToDnc ? e.phones.map((e164) => ({ e164, reason: e.addToDnc!.reason })) : []));
   if (dnc.length > 0) await tx.query(ADD_TO_DNC, [JSON.stringify(dnc), DUPLICATE_CHECK_DNC_SOURCE]);
-  const records = effects.flatMap((e) =>
-    e.decision
-      ? [
-          {
-            lead_id: e.leadId,
-            phone: e.phones[0] ?? null,
-            entry_point: e.decision.entryPoint,
-            connect: e.decision.connect,
-            request: e.decision.request,
-            crm_status: e.decision.crmStatus,
-            latency_ms: Math.round(e.decision.latencyMs),
-            answer: e.decision.answer,
-            matched_row: e.decision.matchedRow,
-            values: e.decision.values,
-            outcome: e.outcome,
-            decision: e.decision.decision,
-          },
-        ]
-      : [],
-  );
+  const records = effects.flatMap((e) => (e.decision ? [decisionRow({ ...e, decision: e.decision })] : []));
   if (records.length > 0) await tx.query(INSERT_DECISIONS, [JSON.stringify(records)]);
 }

@@ -46,10 +46,10 @@ export function createLeadStore(backendRunner: SqlRunner, options: LeadStoreOpti
       await applyDecisionEffects(tx, effects);
       return outcomes;
     });
-  // A plain lone lead is one statement and one round trip; that statement can still deadlock with
-  // a concurrent group that locks the same external ids in another order, hence the retry.
-  const writeOne = async (lead: NewLead): Promise<InsertOutcome> =>
-    hasEffects(lead) ? (await writeBatch([lead]))[0]! : retryingRollbacks(() => insertOneLead(runner, lead));
+  // A lone lead is one statement and one round trip, its duplicate-check effects included; that
+  // statement can still deadlock with a concurrent group that locks the same external ids in
+  // another order, hence the retry.
+  const writeOne = (lead: NewLead): Promise<InsertOutcome> => retryingRollbacks(() => insertOneLead(runner, lead));
   const insertSingle = createGroupCommit({ one: writeOne, many: writeBatch }, options.groupCommit ?? DEFAULT_GROUP_COMMIT);
 
   return {

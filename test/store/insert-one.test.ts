@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DecisionRecord, NewLead } from '../../src/pipeline/ports.js';
+import { insertOneLead } from '../../src/store/insert-one.js';
+import { openTestBackend, type TestBackend } from '../support/test-backend.js';
+
+let backend: TestBackend;
+beforeAll(async () => {
+  backend = await openTestBackend();
+});
+afterAll(async () => {
+  await backend.close();
+});
+
+const decision: DecisionRecord = {
+  entryPoint: 'noojee',
+  connect: 'acme-crm',
+  request: { method: 'POST', url: 'https://crm.example.com/lookup', body: { phone: '+61418000001' } },
+  crmStatus: 200,
+  latencyMs: 4.4,
+  answer: '{"flags":{"doNotCall":true}}',
+  matchedRow: 1,
+  values: [true],
+  decision: { createLead: true, addToDnc: true, status: 'DNC' },
+};
+
+const lead = (phone: string, extra: Partial<NewLead> = {}): NewLead => ({
+  templateId: 1,
+  campaignId: 10,
+  allocationId: 100,
+  externalId: null,
+  status: null,
+  callbackAt: null,
+  priority: 10,
+  contactHours: 'Melbourne',
+  fields: { phone },
+  phones: [phone],
+  dedupe: 'campaign',
+  ...extra,
+});
+
+const recordsFor = (phone: string) =>
+  backend.runner.query<{ lead_id: string | null; outcome: string; connect: string; latency_ms: number; matched_row: number }>(
+    `select lead_id::text, outcome, connect, latency_ms, matched_row from decision_records where phone = $1 order by id`,
+    [phone],
+  );
+const dncFor = (phone: string) => backend.runner.query<{ reason: string; source: string }>(`select reason, source from dnc where e164 = $1`, [phone]);
+
+describe('one-statement insert with the duplicate-check effects', () => {
+  it('creates the lead, its decision record and its DNC entry in one statement', async () => {
+    const phone = '+61418000001';
+    const outcome = await insertOneLead(backend.runner, lead(phone, { status: 'DNC', decision, addToDnc: { reason: 'CRM says do not call' } }));
+    expect(outcome.kind).toBe('inserted');
+    const leadId = outcome.kind === 'inserted' ? outcome.leadId : '';
+    expect(await recordsFor(phone)).toEqual([{ lead_id: leadId, outcome: 'created', connect: 'acme-crm', latency_ms: 4, matched_row: 1 }]);
+    expect(await dncFor(phone)).toEqual([{ reason: 'CRM says do not call', source: 'duplicate-check' }]);
+  });
+
+  it('records the decision of a lead refused for DNC, adding nothing', async () => {
+    const phone = '+61418000001'; // on the DNC list since the test above
+    const outcome = await insertOneLead(backend.runner, lead(phone, { decision }));
+    expect(outcome).toEqual({ kind: 'dnc' });
+    expect((await recordsFor(phone)).map((r) => [r.lead_id, r.outcome])).toEqual([
+      [expect.any(String), 'created'],
+      [null, 'dnc'],
+    ]);
+  });
+
+  it('records the decision of a lead that lost its phone to a concurrent insert, and adds no DNC entry', async () => {
+    const phone = '+61418000002';
+    expect((await insertOneLead(backend.runner, lead(phone))).kind).toBe('inserted');
+    const outcome = await insertOneLead(backend.runner, lead(phone, { decision, addToDnc: { reason: 'x' } }));
+    expect(outcome).toEqual({ kind: 'duplicatePhone' });
+    expect(await recordsFor(phone)).toEqual([{ lead_id: null, outcome: 'duplicate_phone', connect: 'acme-crm', latency_ms: 4, matched_row: 1 }]);
+    expect(await dncFor(phone)).toEqual([]);
+    const leads = await backend.runner.query<{ n: number }>(`select count(*)::int as n from leads where phones @> array[$1::text]`, [phone]);
+    expect(leads[0]!.n).toBe(1);
+  });
+
+  it('records the decision of a lead whose external id is taken', async () => {
+    expect((await insertOneLead(backend.runner, lead('+61418000003', { externalId: 'ONE-1' }))).kind).toBe('inserted');
+    const outcome = await insertOneLead(backend.runner, lead('+61418000004', { externalId: 'ONE-1', decision }));
+    expect(outcome).toEqual({ kind: 'duplicateExternalId' });
+    expect((await recordsFor('+61418000004')).map((r) => r.outcome)).toEqual(['duplicate_external_id']);
+  });
+});
