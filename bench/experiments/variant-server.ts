@@ -3,7 +3,6 @@
  * changes applied from the outside, so "before" and "after" run through the same harness (built
  * to plain JS with the product, loaded by autocannon in another process). Started by
  * experiments/variants.ts with LEADGATE_VARIANT set to a comma-separated list of:
- *   hashed           batch: the leads statement's final select as a hashed subplan (rewritten SQL)
  *   unnest-leads     batch: the leads statement fed by unnest() arrays, not jsonb_to_recordset
  *   unnest-claims    batch: the phone-claims statement fed by unnest() arrays, not jsonb_to_recordset
  *   nodelay          TCP_NODELAY on the PostgreSQL sockets
@@ -36,8 +35,6 @@ const variant = new Set((process.env.LEADGATE_VARIANT ?? '').split(',').filter(B
 const poolSize = Number([...variant].find((v) => v.startsWith('pool='))?.slice(5) ?? 20);
 
 // ------------------------------------------------------------------ SQL rewrites (batch path)
-const LEFT_JOIN = 'select input.ord, input.id::text as lead_id, (inserted.id is not null) as inserted\nfrom input left join inserted on inserted.id = input.id';
-const HASHED = 'select input.ord, input.id::text as lead_id, (input.id in (select id from inserted)) as inserted\nfrom input';
 
 const CLAIMS_JSONB = 'select * from jsonb_to_recordset($1::text::jsonb) as r(ord int, scope text, e164 text, lead_id bigint, checked boolean)';
 const CLAIMS_UNNEST = 'select * from unnest($1::int[], $2::text[], $3::text[], $4::bigint[], $5::int2[]) as r(ord, scope, e164, lead_id, flag_)';
@@ -88,7 +85,6 @@ function rewrite(text: string, params: readonly unknown[]): [string, readonly un
       rows.map((r) => r.phones.join(',')),
     ]);
   }
-  if (variant.has('hashed') && text.includes(LEFT_JOIN)) return [text.replace(LEFT_JOIN, HASHED), params];
   if (variant.has('unnest-claims') && text.includes(CLAIMS_JSONB)) {
     const rows = JSON.parse(params[0] as string) as Array<{ ord: number; scope: string; e164: string; lead_id: string; checked: boolean }>;
     const sql = text.replace(CLAIMS_JSONB, CLAIMS_UNNEST).replace(/where checked/, 'where flag_ = 1').replace(/where not checked/, 'where flag_ = 0');

@@ -7,6 +7,9 @@ import type { SqlRunner } from './sql-runner.js';
  *   1. one statement skips DNC'd leads and inserts the rest (ON CONFLICT on the external-id index);
  *   2. one statement claims every phone in every scope, returning the claims won in checked scopes;
  *   3. leads that lost a claim are deleted again (their other claims go with them, by cascade).
+ * The final select asks `id in (select id from inserted)` (a hashed subplan) rather than joining
+ * the two CTEs, which PostgreSQL plans as a nested loop over both: that join alone took a third of
+ * the statement's time at 1,000 leads (bench/experiments/variants.ts batch … v:hashed).
  * Rows are inserted in batch order, so inside the batch the earlier lead wins, as if the leads had
  * been sent one by one. The rare lead that lost only to an earlier lead of the batch that was
  * itself rolled back in step 3 gets another round, which keeps those "one by one" semantics exact.
@@ -26,8 +29,8 @@ with input as (
   on conflict (campaign_id, external_id) where external_id is not null and state <> 'reallocated' do nothing
   returning id
 )
-select input.ord, input.id::text as lead_id, (inserted.id is not null) as inserted
-from input left join inserted on inserted.id = input.id`;
+select input.ord, input.id::text as lead_id, (input.id in (select id from inserted)) as inserted
+from input`;
 
 const CLAIM_PHONES = `
 with input as (
