@@ -223,6 +223,7 @@ const noMetrics: Metrics = {
   gateTimeout() {},
   crmCall() {},
   rulesReload() {},
+  decision() {},
   render: async () => ({ contentType: 'text/plain', body: '' }),
 };
 

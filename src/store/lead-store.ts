@@ -1,4 +1,4 @@
-import type { DecisionOutcome, DecisionWithoutLead, InsertOutcome, LeadStore, NewLead } from '../pipeline/ports.js';
+import { INSERT_DECISION_OUTCOME, type DecisionWithoutLead, type InsertOutcome, type LeadStore, type NewLead } from '../pipeline/ports.js';
 import { applyDecisionEffects } from './decision-effects.js';
 import { scopeKeys } from './dedupe-scopes.js';
 import { guardedRunner } from './guarded-runner.js';
@@ -23,13 +23,6 @@ async function inTransaction<T>(runner: SqlRunner, fn: (tx: SqlRunner) => Promis
   }
 }
 
-const OUTCOME_NAMES: Record<InsertOutcome['kind'], DecisionOutcome> = {
-  inserted: 'created',
-  dnc: 'dnc',
-  duplicateExternalId: 'duplicate_external_id',
-  duplicatePhone: 'duplicate_phone',
-};
-
 const hasEffects = (lead: NewLead) => lead.addToDnc !== undefined || lead.decision !== undefined;
 
 export function createLeadStore(backendRunner: SqlRunner): LeadStore {
@@ -49,7 +42,7 @@ export function createLeadStore(backendRunner: SqlRunner): LeadStore {
             {
               phones: lead.phones,
               leadId: created ? outcome.leadId : null,
-              outcome: OUTCOME_NAMES[outcome.kind],
+              outcome: INSERT_DECISION_OUTCOME[outcome.kind],
               addToDnc: created ? lead.addToDnc : undefined,
               decision: lead.decision,
             },

@@ -62,6 +62,7 @@ export async function createTestApp(options: TestAppOptions = {}) {
       adminToken: options.adminToken === null ? undefined : (options.adminToken ?? ADMIN_TOKEN),
     },
     admission: options.admission ?? { slots: 32, queueTimeoutMs: 60_000 },
+    rulesFolder: { dir: options.rulesDir ?? BASIC_RULES, holder: rules, env: options.env },
   });
   const app = createApp(deps);
   return {
@@ -69,6 +70,9 @@ export async function createTestApp(options: TestAppOptions = {}) {
     backend,
     rules,
     store: deps.store,
+    admin: deps.admin,
+    metrics: deps.metrics,
+    reloader: deps.reloader,
     gate: deps.gate,
     crm: deps.crm,
     logger: log.logger,

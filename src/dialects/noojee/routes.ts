@@ -1,5 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { RETRY_AFTER_SECONDS } from '../../codes.js';
+import type { ApiKeyCheck } from '../../http/api-keys.js';
 import type { AppVariables } from '../../http/request-log.js';
 import { readJsonLimited } from '../../http/read-body.js';
 import type { AdmissionGate } from '../../pipeline/admission-gate.js';
@@ -13,7 +14,8 @@ import type { RulesProvider } from '../../ruleset/rules-holder.js';
 import { renderBatch, renderCode, renderResult, UNAUTHORIZED, type NoojeeAnswer } from './render.js';
 
 export interface NoojeeConfig {
-  isApiKey: (key: string | undefined) => boolean;
+  /** bootstrap keys answer at once; stored keys may need one (cached) lookup */
+  isApiKey: ApiKeyCheck;
   maxBatch: number;
   maxBodyBytes: number;
 }
@@ -75,7 +77,7 @@ export function createNoojeeRoutes(deps: NoojeeDeps): Hono<Env> {
 
   for (const [endpoint, operation] of Object.entries(OPERATIONS)) {
     routes.post(`/${endpoint}`, async (c) => {
-      if (!deps.config.isApiKey(c.req.query('apiKey'))) return send(c, UNAUTHORIZED);
+      if (!(await deps.config.isApiKey(c.req.query('apiKey')))) return send(c, UNAUTHORIZED);
       const rules = deps.rules.current();
       const resolved = resolveCampaignTarget(
         rules.dialer,
