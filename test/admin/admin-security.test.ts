@@ -60,6 +60,8 @@ describe('the admin bearer token', () => {
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toBe('text/html; charset=UTF-8');
     expect(await page.text()).toContain('<title>leadgate admin</title>');
+    expect(page.headers.get('content-security-policy')).toMatch(/^default-src 'none'; script-src 'sha256-[A-Za-z0-9+/=]+'; style-src 'sha256-[A-Za-z0-9+/=]+'; connect-src 'self'; /);
+    expect(page.headers.get('cache-control')).toBe('no-store');
     const disabled = await off.app.request('/admin/ui');
     expect(disabled.status).toBe(403);
     expect(await disabled.json()).toEqual({ error: 'the admin API is disabled: set LEADGATE_ADMIN_TOKEN' });
