@@ -49,6 +49,7 @@ const HTML = `<!doctype html>
 </section>
 <section>
   <h2>Dry run of the duplicate-check table</h2>
+  <p><small>Runs the active (saved) rules; nothing is written or recorded.</small></p>
   <div class="pair">
     <label>Lead (JSON)<textarea id="lead" spellcheck="false">{"phone": "0412345678"}</textarea></label>
     <label>CRM answer (JSON)<textarea id="crm-response" spellcheck="false">{"customer": {"status": "Active"}}</textarea></label>

@@ -67,3 +67,15 @@ describe('the admin bearer token', () => {
     expect(await disabled.json()).toEqual({ error: 'the admin API is disabled: set LEADGATE_ADMIN_TOKEN' });
   });
 });
+
+describe('without a writable rules folder (Workers bundles its rules)', () => {
+  it('answers 501 on the rule-file routes and keeps the rest', async () => {
+    const bundled = await createTestApp({ backend: t.backend });
+    for (const [method, path, body] of ROUTES.slice(0, 4)) {
+      const res = await admin(bundled.app, method, path, { body, headers: { 'if-match': '*' } });
+      expect(res.status).toBe(501);
+      expect(res.json).toEqual({ error: 'rule files are not editable in this deployment: the rules are bundled at build time' });
+    }
+    expect((await admin(bundled.app, 'GET', '/admin/audit')).status).toBe(200);
+  });
+});

@@ -62,7 +62,8 @@ export async function createTestApp(options: TestAppOptions = {}) {
       adminToken: options.adminToken === null ? undefined : (options.adminToken ?? ADMIN_TOKEN),
     },
     admission: options.admission ?? { slots: 32, queueTimeoutMs: 60_000 },
-    rulesFolder: { dir: options.rulesDir ?? BASIC_RULES, holder: rules, env: options.env },
+    // Only a folder the test made is editable: nothing may ever write to the shared fixtures.
+    rulesFolder: options.rulesDir && options.rulesDir !== BASIC_RULES ? { dir: options.rulesDir, holder: rules, env: options.env } : undefined,
   });
   const app = createApp(deps);
   return {
