@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { parseDocument } from 'yaml';
+import { Parser, parseDocument } from 'yaml';
 import type { RuleError } from './rule-error.js';
 
 /** One file of a rules folder, by its path relative to the folder (`connects/acme.yaml`). */
@@ -14,8 +14,37 @@ export function ruleFileEtag(file: RuleFile): string {
 
 export const RULE_FILE_PATTERN = /^(?:[a-z0-9][a-z0-9_-]*\/)?[a-z0-9][a-z0-9_.-]*\.(?:ya?ml|json)$/i;
 
+/** Deeper than any rule file needs, far shallower than what overflows the composer's stack. */
+export const MAX_RULE_FILE_DEPTH = 64;
+
+/**
+ * How deeply the text nests collections, from yaml's concrete syntax tree: its parser keeps an
+ * explicit stack, while the composer behind parseDocument recurses per level and, deep enough,
+ * overflows the call stack (which has been seen to take the whole process down after it).
+ */
+function nestingDepth(text: string): number {
+  let max = 0;
+  // the parser reports syntax errors as tokens; parseDocument below names them
+  for (const token of new Parser().parse(text)) {
+    const stack: Array<[unknown, number]> = [[token, 0]];
+    while (stack.length > 0) {
+      const [node, depth] = stack.pop()!;
+      if (typeof node !== 'object' || node === null) continue;
+      max = Math.max(max, depth);
+      if (max > MAX_RULE_FILE_DEPTH) return max;
+      const n = node as { type?: string; value?: unknown; items?: Array<{ key?: unknown; value?: unknown }> };
+      if (n.type === 'document') stack.push([n.value, depth]);
+      for (const item of n.items ?? []) stack.push([item.key, depth + 1], [item.value, depth + 1]);
+    }
+  }
+  return max;
+}
+
 /** Parses YAML (JSON is YAML too); syntax errors name the line and column. */
 export function parseRuleFile(file: RuleFile): { ok: true; data: unknown } | { ok: false; errors: RuleError[] } {
+  if (nestingDepth(file.text) > MAX_RULE_FILE_DEPTH) {
+    return { ok: false, errors: [{ file: file.path, path: '', message: `collections are nested more than ${MAX_RULE_FILE_DEPTH} levels deep` }] };
+  }
   const doc = parseDocument(file.text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     return {

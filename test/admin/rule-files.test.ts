@@ -96,6 +96,20 @@ describe('PUT /admin/rules/{path}', () => {
     expect((yamlError.json.errors as Array<{ file: string }>)[0]).toMatchObject({ file: 'dialer.yaml', path: expect.stringMatching(/^line \d+, column \d+$/) });
   });
 
+  it('answers 422 to deeply nested text, as often as it is sent (the YAML composer would overflow its stack)', async () => {
+    for (const text of ['['.repeat(5000) + ']'.repeat(5000), '{"a":'.repeat(1000) + '1' + '}'.repeat(1000), '['.repeat(5000)]) {
+      for (let i = 0; i < 3; i += 1) {
+        const res = await put('dialer.yaml', text, { 'if-match': sha(ORIGINAL) });
+        expect(res.status).toBe(422);
+        expect(res.json).toEqual({
+          error: 'the rules folder would not load with this file; nothing was written',
+          errors: [{ file: 'dialer.yaml', path: '', message: 'collections are nested more than 64 levels deep' }],
+        });
+      }
+    }
+    expect(await onDisk()).toBe(ORIGINAL);
+  });
+
   it('lets exactly one of two PUTs carrying the same ETag win', async () => {
     const other = WITH_CAMPAIGN_12.replace('name: Added', 'name: Other');
     const [a, b] = await Promise.all([
