@@ -251,3 +251,21 @@ describe('audit of rule writes', () => {
     });
   });
 });
+
+describe('what a rule file may be', () => {
+  it('names every repeated key, in file order, and checks a 50,000-key mapping in reasonable time', async () => {
+    const dup = await admin(t.app, 'POST', '/admin/rules/validate/dialer.yaml', { body: `${ORIGINAL}templates: []\nversion: 1\n` });
+    expect(dup.json).toEqual({
+      error: 'the rules folder would not load with this file',
+      errors: [
+        { file: 'dialer.yaml', path: `line ${ORIGINAL.split('\n').length}, column 1`, message: "Map keys must be unique: 'templates' is given twice" },
+        { file: 'dialer.yaml', path: `line ${ORIGINAL.split('\n').length + 1}, column 1`, message: "Map keys must be unique: 'version' is given twice" },
+      ],
+    });
+    const keys = Array.from({ length: 50_000 }, (_, i) => `"k${i}": ${i}`).join(', ');
+    const started = performance.now();
+    const wide = await admin(t.app, 'POST', '/admin/rules/validate/dialer.yaml', { body: `${ORIGINAL}extra: {${keys}}\n` });
+    expect(wide.status).toBe(422);
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+});
