@@ -2,8 +2,7 @@ import { Hono, type Context } from 'hono';
 import { readBodyLimited } from '../http/read-body.js';
 import type { AppVariables } from '../http/request-log.js';
 import { ruleFileEtag } from '../ruleset/rule-file.js';
-import { checkRulePath } from '../ruleset/rule-path.js';
-import { RulePathRefused } from '../ruleset/rules-folder.js';
+import { checkRulePath, RulePathRefused } from '../ruleset/rule-path.js';
 import type { AdminStore } from './ports.js';
 import type { RuleEditor, WritePrecondition } from './rule-editor.js';
 import { issuesText, putRuleFileHeaders } from './schemas.js';
@@ -118,6 +117,7 @@ export function createRuleRoutes(deps: RuleRoutesDeps): Hono<Env> {
       ...(outcome.kind === 'reloadFailed' ? { detail: { reloaded: false } } : {}),
       requestId: c.get('requestId'),
     });
+    c.get('log')?.info({ event: 'admin.rules_written', path: target.path, before: outcome.before, after: outcome.etag, reloaded: outcome.kind === 'written' }, 'rule file written through the admin API');
     c.header('etag', quoted(outcome.etag));
     if (outcome.kind === 'reloadFailed') {
       return c.json({ error: 'the file was written, but the folder as it is now on disk does not load; the previous rules stay active', errors: outcome.errors }, 409);

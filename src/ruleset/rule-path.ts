@@ -22,3 +22,11 @@ export function checkRulePath(encoded: string): RulePathCheck {
   }
   return { ok: true, path };
 }
+
+/** A path that is well-formed but must not be touched: a symbolic link, or not a plain file. */
+export class RulePathRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RulePathRefused';
+  }
+}

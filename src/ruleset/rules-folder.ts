@@ -2,15 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, open, readFile, realpath, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
 import type { RuleFile } from './rule-file.js';
+import { RulePathRefused } from './rule-path.js';
 import { readRulesDir } from './read-rules-dir.js';
-
-/** A path that is well-formed but must not be touched: a symbolic link, or not a plain file. */
-export class RulePathRefused extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RulePathRefused';
-  }
-}
 
 /** The rules folder as the admin API edits it. Paths are already checked by `checkRulePath`. */
 export interface RulesFolder {
