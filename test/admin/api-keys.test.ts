@@ -138,3 +138,19 @@ describe('the API key cache', () => {
     expect(registry.isApiKey(key)).toBe(false);
   });
 });
+
+describe('a stored-key lookup while the store is down', () => {
+  it('is answered as the store outage it is (207, Retry-After), not as a bad key', async () => {
+    const down = await createTestApp();
+    await down.backend.close();
+    const noojee = await postNoojee(down.app, 'insertLeadFast', { phone: '0412100999' }, { apiKey: 'lg_not-cached' });
+    expect(noojee.status).toBe(503);
+    expect(noojee.headers.get('retry-after')).toBe('5');
+    expect(noojee.body).toMatchObject({ code: 207 });
+    const res = await down.app.request('/v1/leads/insert', { method: 'POST', body: new URLSearchParams({ auth_token: 'lg_not-cached', list_id: '100', phone_number: '412100998', phone_code: '61' }) });
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ success: false, code: 207 });
+    // a bootstrap key needs no store to be recognised
+    expect((await postNoojee(down.app, 'insertLeadFast', { phone: '0412100997' }, { apiKey: API_KEY })).body).toMatchObject({ code: 207 });
+  });
+});
