@@ -108,7 +108,7 @@ export function createRuleRoutes(deps: RuleRoutesDeps): Hono<Env> {
     }
     if (outcome.kind === 'invalid') return c.json({ error: INVALID, errors: outcome.errors }, 422);
 
-    await deps.store?.recordAudit({
+    const audit = {
       actor: deps.actor,
       action: 'PUT /admin/rules/{path}',
       target: target.path,
@@ -116,8 +116,12 @@ export function createRuleRoutes(deps: RuleRoutesDeps): Hono<Env> {
       afterSha256: outcome.etag,
       ...(outcome.kind === 'reloadFailed' ? { detail: { reloaded: false } } : {}),
       requestId: c.get('requestId'),
-    });
-    c.get('log')?.info({ event: 'admin.rules_written', path: target.path, before: outcome.before, after: outcome.etag, reloaded: outcome.kind === 'written' }, 'rule file written through the admin API');
+    };
+    const log = c.get('log');
+    log?.info({ event: 'admin.rules_written', path: target.path, before: outcome.before, after: outcome.etag, reloaded: outcome.kind === 'written' }, 'rule file written through the admin API');
+    // The file is written and active whatever the audit store says: answering an error now would
+    // send the client into a retry that can only be a 412. The log line carries the audit entry.
+    await deps.store?.recordAudit(audit).catch((error: unknown) => log?.error({ event: 'admin.audit_failed', audit, err: error }, 'the audit entry of a rule write could not be stored'));
     c.header('etag', quoted(outcome.etag));
     if (outcome.kind === 'reloadFailed') {
       return c.json({ error: 'the file was written, but the folder as it is now on disk does not load; the previous rules stay active', errors: outcome.errors }, 409);

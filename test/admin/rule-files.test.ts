@@ -227,6 +227,20 @@ describe('paths are confined to the rules folder', () => {
 });
 
 describe('audit of rule writes', () => {
+  it('keeps a write that succeeded when the audit store is down, and logs the entry instead', async () => {
+    const other = await createAdminTestApp();
+    try {
+      await other.t.backend.close();
+      const res = await admin(other.t.app, 'PUT', '/admin/rules/dialer.yaml', { body: WITH_CAMPAIGN_12, headers: { 'if-match': sha(ORIGINAL) } });
+      expect(res.status).toBe(200);
+      expect(await readFile(join(other.rulesDir, 'dialer.yaml'), 'utf8')).toBe(WITH_CAMPAIGN_12);
+      const logged = other.t.logLines.map((l) => JSON.parse(l) as { event?: string; audit?: unknown }).find((l) => l.event === 'admin.audit_failed');
+      expect(logged?.audit).toMatchObject({ action: 'PUT /admin/rules/{path}', target: 'dialer.yaml', beforeSha256: sha(ORIGINAL), afterSha256: sha(WITH_CAMPAIGN_12) });
+    } finally {
+      await other.close().catch(() => undefined);
+    }
+  });
+
   it('records who, what and the before/after digests', async () => {
     const res = await put('dialer.yaml', WITH_CAMPAIGN_12, { 'if-match': sha(ORIGINAL) });
     expect(res.status).toBe(200);
