@@ -44,14 +44,15 @@ async function jsonBody(c: Context<Env>, maxBytes: number): Promise<{ value: unk
  * A phone in any form the template's country reads, as E.164: the campaign's template when one
  * is named, else the given template, else the first one.
  */
-function e164Of(rules: RulesProvider, phone: string, by: { campaignId?: number; templateId?: number }): { e164: string } | { error: string } {
+function e164Of(rules: RulesProvider, phone: string, by: { campaignId?: number; templateId?: number }): { e164: string } | { error: string; status: 400 | 422 } {
   const dialer = rules.current().dialer;
   const campaign = by.campaignId ? dialer.campaigns.get(by.campaignId) : undefined;
-  if (by.campaignId && !campaign) return { error: `campaignId ${by.campaignId} names no campaign` };
+  // a well-formed id naming nothing is a request the rules cannot serve, not a malformed one
+  if (by.campaignId && !campaign) return { error: `campaignId ${by.campaignId} names no campaign`, status: 422 };
   const template = campaign?.template ?? (by.templateId === undefined ? dialer.templates.values().next().value : dialer.templates.get(by.templateId));
-  if (!template) return { error: `templateId ${by.templateId} names no template` };
+  if (!template) return { error: `templateId ${by.templateId} names no template`, status: 400 };
   const result = parsePhone(phone, template.country);
-  return result.kind === 'valid' ? { e164: result.e164 } : { error: `phone: '${phone}' is not a phone number (read with country ${template.country})` };
+  return result.kind === 'valid' ? { e164: result.e164 } : { error: `phone: '${phone}' is not a phone number (read with country ${template.country})`, status: 400 };
 }
 
 const iso = <T extends { createdAt: Date }>(entry: T) => ({ ...entry, createdAt: entry.createdAt.toISOString() });
@@ -75,7 +76,7 @@ export function createRecordRoutes(deps: RecordRoutesDeps): Hono<Env> {
     let e164: string | undefined;
     if (phone !== undefined) {
       const normalised = e164Of(deps.rules, phone, { templateId });
-      if ('error' in normalised) return c.json({ error: normalised.error }, 400);
+      if ('error' in normalised) return c.json({ error: normalised.error }, normalised.status);
       e164 = normalised.e164;
     }
     const found = await deps.store.findDecisions({ ...filter, e164 });
@@ -90,7 +91,7 @@ export function createRecordRoutes(deps: RecordRoutesDeps): Hono<Env> {
     if ('refused' in input) return input.refused;
     const { phone, reason, campaignId = 0 } = input.value;
     const normalised = e164Of(deps.rules, phone, { campaignId });
-    if ('error' in normalised) return c.json({ error: normalised.error }, normalised.error.startsWith('campaignId') ? 422 : 400);
+    if ('error' in normalised) return c.json({ error: normalised.error }, normalised.status);
     const added = await deps.store.addDnc(
       { e164: normalised.e164, campaignId, reason, source: ADMIN_DNC_SOURCE },
       audit(c, 'POST /admin/dnc', normalised.e164, { campaignId, reason }),
@@ -104,7 +105,7 @@ export function createRecordRoutes(deps: RecordRoutesDeps): Hono<Env> {
     if ('refused' in q) return q.refused;
     const { phone, campaignId = 0 } = q.value;
     const normalised = e164Of(deps.rules, phone, { campaignId });
-    if ('error' in normalised) return c.json({ error: normalised.error }, normalised.error.startsWith('campaignId') ? 422 : 400);
+    if ('error' in normalised) return c.json({ error: normalised.error }, normalised.status);
     const removed = await deps.store.removeDnc(normalised.e164, campaignId, audit(c, 'DELETE /admin/dnc', normalised.e164, { campaignId }));
     if (!removed) return c.json({ error: `${normalised.e164} is not on the DNC list of campaign ${campaignId}` }, 404);
     return c.json({ phone: normalised.e164, campaignId, removed: true });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RULE_FILE_PATTERN } from '../ruleset/rule-file.js';
 
 /**
  * Request and response shapes of the admin API (SPEC 7, 8a). The routes validate with these,
@@ -20,8 +21,10 @@ export const ruleConflict = z.object({ error: z.string(), etag: sha256Hex.nullab
 
 export const ruleFilesList = z.object({ files: z.array(z.object({ path: z.string(), etag: sha256Hex })) });
 
-/** `{path}` of /admin/rules/{path}: `name.yaml` or `folder/name.yaml` (.yml, .json) */
-export const ruleFilePath = z.string().regex(/^(?:[a-z0-9][a-z0-9_-]*\/)?[a-z0-9][a-z0-9_.-]*\.(?:ya?ml|json)$/i);
+/** `{path}` of /admin/rules/{path}: `name.yaml` or `folder/name.yaml` (.yml, .json), the files the loader reads */
+export const ruleFilePath = z.string().regex(RULE_FILE_PATTERN);
+/** PUT and validate bodies: the file's raw text (UTF-8, any content type) */
+export const ruleFileText = z.string();
 
 /** PUT /admin/rules/{path}: one of them is required (428 otherwise); `If-None-Match: *` creates a file */
 export const putRuleFileHeaders = z.object({

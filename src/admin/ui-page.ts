@@ -54,6 +54,7 @@ const HTML = `<!doctype html>
     <label>Lead (JSON)<textarea id="lead" spellcheck="false">{"phone": "0412345678"}</textarea></label>
     <label>CRM answer (JSON)<textarea id="crm-response" spellcheck="false">{"customer": {"status": "Active"}}</textarea></label>
   </div>
+  <label><input id="live" type="checkbox"> ask the CRM (live call; the CRM answer above is not used)</label>
   <button id="run-dry-run" type="button">Run</button>
   <span id="dry-run-status" role="status"></span>
   <table><thead><tr><th>row</th><th>key</th><th>values found</th><th>matched</th></tr></thead><tbody id="rows"></tbody></table>

@@ -118,18 +118,21 @@ function parseJson(id, label) {
 }
 
 async function dryRun() {
+  const live = $('live').checked;
   const lead = parseJson('lead', 'the lead');
-  const answer = parseJson('crm-response', 'the CRM answer');
+  const answer = live ? { value: undefined } : parseJson('crm-response', 'the CRM answer');
   const problem = lead.error || answer.error;
   const rows = $('rows');
   rows.replaceChildren();
   $('decision').textContent = '';
   if (problem) { setStatus('dry-run-status', problem, 'error'); return; }
-  const res = await api('POST', 'rules/test', JSON.stringify({ lead: lead.value, crmResponse: answer.value }), { 'content-type': 'application/json' });
+  const request = live ? { lead: lead.value, live: true } : { lead: lead.value, crmResponse: answer.value };
+  const res = await api('POST', 'rules/test', JSON.stringify(request), { 'content-type': 'application/json' });
   if (res.status !== 200) { setStatus('dry-run-status', (res.json && res.json.error) || 'dry run failed (' + res.status + ')', 'error'); return; }
   const d = res.json.decision;
   setStatus('dry-run-status', d.source === 'row' ? 'row ' + d.rowIndex + ' decides' : 'no row matched: ' + d.source + ' decides', 'ok');
-  $('decision').textContent = JSON.stringify(d, null, 2);
+  // a live run also shows what the CRM was sent and answered (secrets are redacted by the server)
+  $('decision').textContent = JSON.stringify(res.json.crm ? { decision: d, crm: res.json.crm } : d, null, 2);
   for (const row of res.json.rows) {
     const tr = document.createElement('tr');
     tr.dataset.matched = String(row.matched);

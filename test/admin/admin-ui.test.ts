@@ -6,6 +6,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAppWithCrm } from '../support/crm-rules.js';
+import type { FakeCrm } from '../support/fake-crm.js';
 import { ADMIN_TOKEN, type TestApp } from '../support/test-app.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -14,6 +15,7 @@ if (!runs) console.warn(`admin UI browser test skipped: ${CHROMIUM} is missing (
 
 describe.skipIf(!runs)('the admin page in a real browser', () => {
   let t: TestApp;
+  let crm: FakeCrm;
   let rulesDir: string;
   let close: () => Promise<void>;
   let server: ServerType;
@@ -22,7 +24,7 @@ describe.skipIf(!runs)('the admin page in a real browser', () => {
   let base: string;
 
   beforeAll(async () => {
-    ({ t, rulesDir, close } = await createAppWithCrm());
+    ({ t, crm, rulesDir, close } = await createAppWithCrm());
     server = await new Promise<ServerType>((resolve) => {
       const s = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
     });
@@ -89,6 +91,16 @@ describe.skipIf(!runs)('the admin page in a real browser', () => {
     await page.fill('#crm-response', '{not json');
     await page.click('#run-dry-run');
     await expect.poll(() => page.textContent('#dry-run-status')).toMatch(/^the CRM answer is not JSON/);
+
+    // live: the CRM itself answers, and the page shows what was sent and answered
+    crm.respond({ json: { customer: { status: 'Active' } } });
+    await page.check('#live');
+    await page.click('#run-dry-run');
+    await expect.poll(() => page.textContent('#dry-run-status')).toBe('row 0 decides');
+    const shown = JSON.parse((await page.textContent('#decision'))!) as { decision: unknown; crm: { ok: boolean; answer: unknown } };
+    expect(shown).toMatchObject({ decision: { source: 'row', rowIndex: 0, createLead: false }, crm: { ok: true, answer: { customer: { status: 'Active' } } } });
+    expect(JSON.parse(crm.requests.at(-1)!.body)).toMatchObject({ phone_number: '+61412345678' });
+    await page.uncheck('#live');
   }, 60_000);
 
   it('says so when the token is wrong', async () => {
