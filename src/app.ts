@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { Logger } from './lib/logger.js';
-import { createAdminRoutes } from './admin/routes.js';
+import { createAdminRoutes, type AdminServices } from './admin/routes.js';
 import { createDemoCrmRoutes } from './demo/crm-routes.js';
 import { renderConvosoResult } from './dialects/convoso/render.js';
 import { createConvosoRoutes } from './dialects/convoso/routes.js';
@@ -39,6 +39,8 @@ export interface AppDeps {
   rules: RulesProvider;
   logger: Logger;
   config: AppConfig;
+  /** decisions, DNC, API keys, audit and rule-file editing for /admin; absent parts answer 501 */
+  admin?: AdminServices;
   newRequestId?: () => string;
   /** the /docs page's files (Swagger UI); without them /docs only links /openapi.json */
   docsAssets?: DocsAssets;
@@ -91,7 +93,7 @@ export function createApp(deps: AppDeps): Hono<{ Variables: AppVariables }> {
   app.route('/hooks', createHooksRoutes({ ...deps, maxBodyBytes: deps.config.maxBodyBytes }));
   app.route(
     '/admin',
-    createAdminRoutes({ adminToken: deps.config.adminToken, rules: deps.rules, crm: deps.crm, maxBodyBytes: deps.config.maxBodyBytes }),
+    createAdminRoutes({ adminToken: deps.config.adminToken, rules: deps.rules, crm: deps.crm, maxBodyBytes: deps.config.maxBodyBytes, services: deps.admin }),
   );
   if (deps.config.demo) app.route('/demo/crm', createDemoCrmRoutes());
   app.route('/', createDocsRoutes({ demo: deps.config.demo, assets: deps.docsAssets }));

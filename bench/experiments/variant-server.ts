@@ -133,6 +133,7 @@ const noMetrics: Metrics = {
   gateTimeout() {},
   crmCall() {},
   rulesReload() {},
+  decision() {},
   render: async () => ({ contentType: 'text/plain', body: '' }),
 };
 

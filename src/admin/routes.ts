@@ -1,21 +1,57 @@
+import { createHash } from 'node:crypto';
 import { Hono } from 'hono';
+import type { ApiKeyRegistry } from '../http/api-keys.js';
 import { readJsonLimited } from '../http/read-body.js';
+import type { AppVariables } from '../http/request-log.js';
 import type { CrmCaller } from '../pipeline/duplicate-check.js';
 import { dryRunTable } from '../pipeline/dry-run.js';
 import type { RulesProvider } from '../ruleset/rules-holder.js';
 import { adminAuth } from './admin-auth.js';
+import { adminPage } from './ui-page.js';
+import type { AdminStore } from './ports.js';
+import { createRecordRoutes } from './record-routes.js';
+import type { RuleEditor } from './rule-editor.js';
+import { createRuleRoutes } from './rule-routes.js';
 import { ruleTestBody } from './schemas.js';
+
+/** What the admin API works with beyond the basics; absent parts answer 501 (Workers has no rules folder). */
+export interface AdminServices {
+  store: AdminStore;
+  apiKeys: ApiKeyRegistry;
+  editor?: RuleEditor;
+}
 
 export interface AdminDeps {
   adminToken: string | undefined;
   rules: RulesProvider;
   crm: CrmCaller;
   maxBodyBytes: number;
+  services?: AdminServices;
 }
 
-/** The admin API (SPEC 7), behind the admin bearer token. */
-export function createAdminRoutes(deps: AdminDeps): Hono {
-  const routes = new Hono();
+/**
+ * Who the audit log names. There is one admin token, so a fingerprint of it is enough to tell
+ * changes made before and after a rotation apart; 32 bits of a salted digest say nothing useful
+ * about the token itself.
+ */
+export function adminActor(token: string | undefined): string {
+  return token ? `admin:${createHash('sha256').update(`leadgate-audit:${token}`).digest('hex').slice(0, 8)}` : 'admin';
+}
+
+type Env = { Variables: AppVariables };
+
+/** The admin API (SPEC 7), behind the admin bearer token; the page at /ui asks for the token itself. */
+export function createAdminRoutes(deps: AdminDeps): Hono<Env> {
+  const routes = new Hono<Env>();
+  const actor = adminActor(deps.adminToken);
+
+  // Registered before the token check: a browser cannot send a bearer header when it navigates.
+  // The page holds no data; every call it makes sends the token the user typed.
+  routes.get('/ui', (c) => {
+    if (!deps.adminToken) return c.json({ error: 'the admin API is disabled: set LEADGATE_ADMIN_TOKEN' }, 403);
+    const page = adminPage();
+    return c.html(page.html, 200, page.headers);
+  });
   routes.use('*', adminAuth(deps.adminToken));
 
   routes.post('/rules/test', async (c) => {
@@ -30,5 +66,9 @@ export function createAdminRoutes(deps: AdminDeps): Hono {
     const { ok: _ok, ...answer } = result;
     return c.json(answer);
   });
+
+  const services = deps.services;
+  routes.route('/', createRuleRoutes({ editor: services?.editor, store: services?.store, actor, maxBodyBytes: deps.maxBodyBytes }));
+  routes.route('/', createRecordRoutes({ rules: deps.rules, store: services?.store, apiKeys: services?.apiKeys, actor, maxBodyBytes: deps.maxBodyBytes }));
   return routes;
 }

@@ -5,7 +5,14 @@ import { createUndiciTransport } from '../crm/undici-transport.js';
 import { createNodeDocsAssets } from './docs-assets.js';
 import { createPromMetrics } from '../ops/metrics.js';
 import { createAdmissionGate } from '../pipeline/admission-gate.js';
-import type { RulesProvider } from '../ruleset/rules-holder.js';
+import type { AdminServices } from '../admin/routes.js';
+import { createRuleEditor } from '../admin/rule-editor.js';
+import { createApiKeyRegistry } from '../http/api-keys.js';
+import { countDecisions } from '../ops/decision-metrics.js';
+import { nodeRulesFolder } from '../ruleset/rules-folder.js';
+import type { RulesHolder, RulesProvider } from '../ruleset/rules-holder.js';
+import { createRulesReloader, type RulesReload } from '../ruleset/rules-reloader.js';
+import { createAdminStore } from '../store/admin-store.js';
 import { createIdempotencyStore } from '../store/idempotency-store.js';
 import { createLeadStore } from '../store/lead-store.js';
 import type { StoreBackend } from '../store/sql-runner.js';
@@ -19,9 +26,14 @@ export interface NodeDepsParts {
   admission: { slots: number; queueTimeoutMs: number };
   /** process metrics (memory, event loop) too: on for the server, off for tests */
   defaultMetrics?: boolean;
+  /** the rules folder behind `rules`: makes rule files editable through the admin API */
+  rulesFolder?: { dir: string; holder: RulesHolder; env?: Record<string, string | undefined> };
 }
 
 export function buildNodeDeps(parts: NodeDepsParts): AppDeps & {
+  admin: AdminServices;
+  /** the reload the watcher must share with the admin API (present with `rulesFolder`) */
+  reloader?: RulesReload;
   close(): Promise<void>;
 } {
   const transport = createUndiciTransport();
@@ -38,8 +50,13 @@ export function buildNodeDeps(parts: NodeDepsParts): AppDeps & {
     },
     { defaultMetrics: parts.defaultMetrics ?? false },
   );
+  const adminStore = createAdminStore(parts.backend.runner);
+  const apiKeys = createApiKeyRegistry({ store: adminStore, bootstrap: parts.config.isApiKey });
+  const folder = parts.rulesFolder;
+  const reloader = folder && createRulesReloader(folder.dir, folder.holder, parts.logger, { env: folder.env, onReload: (ok) => metrics.rulesReload(ok) });
+  const editor = folder && reloader && createRuleEditor({ folder: nodeRulesFolder(folder.dir), reload: reloader.reload, env: folder.env });
   return {
-    store: createLeadStore(parts.backend.runner),
+    store: countDecisions(createLeadStore(parts.backend.runner), metrics),
     crm: {
       async call(connect, lead, options) {
         const outcome = await client.call(connect, lead, options);
@@ -52,8 +69,10 @@ export function buildNodeDeps(parts: NodeDepsParts): AppDeps & {
     idempotency: createIdempotencyStore(parts.backend.runner),
     rules: parts.rules,
     logger: parts.logger,
-    config: parts.config,
+    config: { ...parts.config, isApiKey: apiKeys.isApiKey },
     docsAssets: createNodeDocsAssets(),
+    admin: { store: adminStore, apiKeys, editor },
+    reloader,
     close: () => transport.close(),
   };
 }

@@ -32,10 +32,13 @@ export async function startNodeServer(env: Env, rawEnv: Record<string, string | 
   const rules = new RulesHolder(loaded.rules);
 
   let apiKeys = env.LEADGATE_API_KEYS;
-  if (apiKeys.length === 0) {
-    if (!env.LEADGATE_DEMO) throw new Error('LEADGATE_API_KEYS is required when the demo is off (LEADGATE_DEMO=0)');
+  if (apiKeys.length === 0 && !env.LEADGATE_DEMO) {
+    // Keys created through the admin API are enough, but only if there is a way to create them.
+    if (!env.LEADGATE_ADMIN_TOKEN) throw new Error('LEADGATE_API_KEYS (or LEADGATE_ADMIN_TOKEN, to create keys through the admin API) is required when the demo is off (LEADGATE_DEMO=0)');
+    logger.info({ event: 'auth.stored_keys_only' }, 'LEADGATE_API_KEYS is unset: accepting only API keys created through the admin API');
+  } else if (apiKeys.length === 0) {
     apiKeys = ['demo'];
-    logger.warn({ event: 'auth.demo_key' }, "LEADGATE_API_KEYS is unset: accepting only the demo key 'demo'; set keys before real use");
+    logger.warn({ event: 'auth.demo_key' }, "LEADGATE_API_KEYS is unset: accepting the demo key 'demo' (and keys created through the admin API); set keys before real use");
   }
 
   const backend = await openStoreBackend(env, logger);
@@ -52,11 +55,12 @@ export async function startNodeServer(env: Env, rawEnv: Record<string, string | 
     },
     admission: { slots: env.LEADGATE_MAX_CONCURRENCY, queueTimeoutMs: env.LEADGATE_QUEUE_TIMEOUT_MS },
     defaultMetrics: true,
+    rulesFolder: { dir: env.RULES_DIR, holder: rules, env: rawEnv },
   });
   const app = createApp(deps);
   const outbox = createOutboxWorker({ store: createOutboxStore(backend.runner), crm: deps.crm, rules, logger });
   outbox.start();
-  const reloader = watchRules(env.RULES_DIR, rules, logger, { env: rawEnv, onReload: (ok) => deps.metrics.rulesReload(ok) });
+  const reloader = watchRules(env.RULES_DIR, rules, logger, { reloader: deps.reloader });
 
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, port: env.PORT }, () => resolve(s));

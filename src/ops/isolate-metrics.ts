@@ -14,6 +14,7 @@ export function createIsolateMetrics(): Metrics {
     gateTimeout: ignore,
     crmCall: ignore,
     rulesReload: ignore,
+    decision: ignore,
     render: async () => ({
       contentType: 'text/plain; version=0.0.4; charset=utf-8',
       body: '# leadgate on Cloudflare Workers exports no Prometheus metrics: use Workers Analytics and the request log\n',

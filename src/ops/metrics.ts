@@ -8,6 +8,8 @@ export interface Metrics {
   gateTimeout(): void;
   crmCall(connect: string, outcome: string, seconds: number): void;
   rulesReload(ok: boolean): void;
+  /** one duplicate-check decision record written, by its outcome (created, skipped, dnc, ...) */
+  decision(outcome: string): void;
   render(): Promise<{ contentType: string; body: string }>;
 }
 
@@ -59,6 +61,7 @@ export function createPromMetrics(sources: MetricSources, options: { defaultMetr
     },
   });
   const reloads = new Counter({ name: 'leadgate_rules_reloads_total', help: 'Rule reloads by result', labelNames: ['result'], registers });
+  const decisions = new Counter({ name: 'leadgate_decisions_total', help: 'Duplicate-check decisions recorded, by outcome', labelNames: ['outcome'], registers });
 
   return {
     request(route, status, code, seconds) {
@@ -72,6 +75,7 @@ export function createPromMetrics(sources: MetricSources, options: { defaultMetr
       crmLatency.observe({ connect }, seconds);
     },
     rulesReload: (ok) => reloads.inc({ result: ok ? 'ok' : 'rejected' }),
+    decision: (outcome) => decisions.inc({ outcome }),
     render: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
   };
 }

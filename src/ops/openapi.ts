@@ -1,5 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { ADMIN_DOCS } from '../admin/schemas.js';
+import { ADMIN_DOCS } from '../admin/docs.js';
 import { DEMO_DOCS } from '../demo/schemas.js';
 import { CONVOSO_DOCS } from '../dialects/convoso/docs.js';
 import { HOOK_DOCS } from '../dialects/hooks/schemas.js';

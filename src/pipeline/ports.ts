@@ -41,6 +41,14 @@ export interface DecisionRecord {
 /** What became of a decided lead, written into its decision record. */
 export type DecisionOutcome = 'created' | 'skipped' | 'rejected' | 'dnc' | 'duplicate_external_id' | 'duplicate_phone' | 'rechecked';
 
+/** The decision outcome an insert's result is recorded under. */
+export const INSERT_DECISION_OUTCOME: Record<InsertOutcome['kind'], DecisionOutcome> = {
+  inserted: 'created',
+  dnc: 'dnc',
+  duplicateExternalId: 'duplicate_external_id',
+  duplicatePhone: 'duplicate_phone',
+};
+
 /** A decision that creates no lead: recorded, and its DNC additions applied, in one transaction. */
 export interface DecisionWithoutLead {
   phones: string[];

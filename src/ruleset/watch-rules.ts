@@ -1,9 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import type { Logger } from 'pino';
-import { formatRuleErrors } from './rule-error.js';
-import { compileRuleSet } from './rule-set.js';
-import { readRulesDir } from './read-rules-dir.js';
 import type { RulesHolder } from './rules-holder.js';
+import { createRulesReloader, type RulesReload, type RulesReloadOptions } from './rules-reloader.js';
 
 export interface RulesReloader {
   /** Reads and compiles the folder; swaps it in only when the whole set loads. */
@@ -13,37 +11,26 @@ export interface RulesReloader {
 
 /**
  * Node only: re-reads the rules folder after changes settle (editors write files in several
- * steps), so a half-saved file is not what gets compiled.
+ * steps), so a half-saved file is not what gets compiled. Pass the admin API's `reloader` so
+ * both go through one queue.
  */
 export function watchRules(
   dir: string,
   holder: RulesHolder,
   logger: Logger,
-  options: { env?: Record<string, string | undefined>; debounceMs?: number; onReload?: (ok: boolean) => void } = {},
+  options: RulesReloadOptions & { debounceMs?: number; reloader?: RulesReload } = {},
 ): RulesReloader {
   const debounceMs = options.debounceMs ?? 150;
+  const reloader = options.reloader ?? createRulesReloader(dir, holder, logger, options);
   let timer: NodeJS.Timeout | undefined;
-  let running: Promise<boolean> | undefined;
 
-  const reload = async (): Promise<boolean> => {
-    const files = await readRulesDir(dir);
-    const result = compileRuleSet(files, options.env);
-    options.onReload?.(result.ok);
-    if (!result.ok) {
-      logger.error({ event: 'rules.reload_failed', errors: result.errors }, `rules edit rejected, previous rules stay active:\n${formatRuleErrors(result.errors)}`);
-      return false;
-    }
-    holder.swap(result.rules);
-    logger.info({ event: 'rules.reloaded', files: result.rules.files.length, version: holder.version }, 'rules reloaded');
-    return true;
-  };
+  const reload = async (): Promise<boolean> => (await reloader.reload()).ok;
 
   const schedule = () => {
     clearTimeout(timer);
     timer = setTimeout(() => {
-      running = (running ?? Promise.resolve(true)).then(reload, reload).catch((error: unknown) => {
+      reload().catch((error: unknown) => {
         logger.error({ event: 'rules.reload_failed', err: error }, 'rules reload failed');
-        return false;
       });
     }, debounceMs);
   };

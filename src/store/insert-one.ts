@@ -1,4 +1,4 @@
-import type { InsertOutcome, NewLead } from '../pipeline/ports.js';
+import { INSERT_DECISION_OUTCOME, type InsertOutcome, type NewLead } from '../pipeline/ports.js';
 import { claimScopes } from './dedupe-scopes.js';
 import { applyDecisionEffects, decisionRow, DUPLICATE_CHECK_DNC_SOURCE } from './decision-effects.js';
 import { classifyUniqueViolation } from './unique-violations.js';
@@ -84,8 +84,7 @@ export async function insertOneLead(runner: SqlRunner, lead: NewLead): Promise<I
     // The statement rolled back whole: the refused lead's decision is still recorded (no DNC add,
     // which only follows a created lead).
     if (lead.decision) {
-      const refused = outcome.kind === 'duplicateExternalId' ? 'duplicate_external_id' : 'duplicate_phone';
-      await applyDecisionEffects(runner, [{ phones: lead.phones, leadId: null, outcome: refused, decision: lead.decision }]);
+      await applyDecisionEffects(runner, [{ phones: lead.phones, leadId: null, outcome: INSERT_DECISION_OUTCOME[outcome.kind], decision: lead.decision }]);
     }
     return outcome;
   }

@@ -1,4 +1,4 @@
-import type { DecisionOutcome, DecisionWithoutLead, InsertOutcome, LeadStore, NewLead } from '../pipeline/ports.js';
+import { INSERT_DECISION_OUTCOME, type DecisionWithoutLead, type InsertOutcome, type LeadStore, type NewLead } from '../pipeline/ports.js';
 import { applyDecisionEffects } from './decision-effects.js';
 import { scopeKeys } from './dedupe-scopes.js';
 import { guardedRunner } from './guarded-runner.js';
@@ -10,13 +10,6 @@ import { createGroupCommit, DEFAULT_GROUP_COMMIT, type GroupCommitOptions } from
 import { inTransaction, retryingRollbacks } from './in-transaction.js';
 import { insertOneLead } from './insert-one.js';
 import type { SqlRunner } from './sql-runner.js';
-
-const OUTCOME_NAMES: Record<InsertOutcome['kind'], DecisionOutcome> = {
-  inserted: 'created',
-  dnc: 'dnc',
-  duplicateExternalId: 'duplicate_external_id',
-  duplicatePhone: 'duplicate_phone',
-};
 
 const hasEffects = (lead: NewLead) => lead.addToDnc !== undefined || lead.decision !== undefined;
 
@@ -37,7 +30,7 @@ export function createLeadStore(backendRunner: SqlRunner, options: LeadStoreOpti
           {
             phones: lead.phones,
             leadId: created ? outcome.leadId : null,
-            outcome: OUTCOME_NAMES[outcome.kind],
+            outcome: INSERT_DECISION_OUTCOME[outcome.kind],
             addToDnc: created ? lead.addToDnc : undefined,
             decision: lead.decision,
           },

@@ -151,3 +151,35 @@ export const outbox = pgTable(
   },
   (t) => [index('outbox_due_idx').on(t.nextAttemptAt).where(sql`${t.deliveredAt} is null`)],
 );
+
+/** API keys created through the admin API: only the SHA-256 of a key is stored, never the key. */
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: bigserial('id', { mode: 'bigint' }).primaryKey(),
+    keyHash: text('key_hash').notNull(),
+    /** the key's first characters, so an admin can tell keys apart without the key */
+    prefix: text('prefix').notNull(),
+    label: text('label'),
+    createdAt: createdAt(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('api_keys_hash_uq').on(t.keyHash)],
+);
+
+/** Every admin write: who (a token fingerprint), what (route and target), rules before/after digests. */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigserial('id', { mode: 'bigint' }).primaryKey(),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    target: text('target').notNull(),
+    beforeSha256: text('before_sha256'),
+    afterSha256: text('after_sha256'),
+    detail: jsonb('detail'),
+    requestId: text('request_id'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('audit_log_created_idx').on(t.createdAt)],
+);

@@ -5,6 +5,8 @@
  * becomes its body. Every generic property in the fuzz files then runs against it.
  */
 import { expect } from 'vitest';
+import type { z } from 'zod';
+import { apiKeyCreated, auditPage, decisionsPage, dncAdded, ruleErrors, ruleFilesList, ruleFileValid } from '../../src/admin/schemas.js';
 import { ADMIN_TOKEN, API_KEY, noojeeUrl } from '../support/test-app.js';
 import { checkAdmin, checkConvoso, checkNoojeeBatch, checkNoojeeLead } from './answer-shapes.js';
 import type { Answer, FuzzRequest } from './fuzz-kit.js';
@@ -85,6 +87,18 @@ const admin = {
   tooLarge: (answer: Answer) => expect(answer.status).toBe(413),
   malformed: (answer: Answer) => expect(answer.status).toBe(400),
 };
+
+/** The admin routes' documented shapes (src/admin/schemas.ts), with no field beyond them; errors are `{error}`. */
+const adminShape =
+  (ok: z.ZodObject, invalid?: z.ZodObject) =>
+  (answer: Answer): void => {
+    if (answer.status === 401) expect(answer.headers.get('www-authenticate')).toBe('Bearer realm="leadgate-admin"');
+    if (answer.status === 200 || answer.status === 201) ok.strict().parse(answer.json);
+    else if (answer.status === 422 && invalid) invalid.strict().parse(answer.json);
+    else expect(answer.json).toEqual({ error: expect.stringMatching(/\S/) });
+  };
+const adminRead = { method: 'GET' as const, headers: { authorization: ADMIN.authorization }, statuses: [200, 400, 401, 403, 404, 503] };
+const adminWrite = { method: 'POST' as const, headers: ADMIN, tooLarge: (answer: Answer) => expect(answer.status).toBe(413), malformed: (answer: Answer) => expect(answer.status).toBe(400) };
 
 export const ENDPOINTS: readonly EndpointRow[] = [
   {
@@ -221,6 +235,57 @@ export const ENDPOINTS: readonly EndpointRow[] = [
       expect: (answer) => expect(answer.json).toMatchObject({ decision: { source: 'noMatch' }, crm: { ok: true, status: 200 } }),
     },
   },
+  { ...adminRead, name: 'admin.rules.list', path: '/admin/rules', url: '/admin/rules', check: adminShape(ruleFilesList) },
+  {
+    ...adminRead,
+    name: 'admin.rules.read',
+    path: '/admin/rules/*',
+    url: '/admin/rules/dialer.yaml',
+    answers: 'text',
+    check: (answer) => {
+      if (answer.status === 200) expect(answer.headers.get('etag')).toMatch(/^"[0-9a-f]{64}"$/);
+      else expect(answer.json).toEqual({ error: expect.stringMatching(/\S/) });
+    },
+  },
+  { ...adminRead, name: 'admin.decisions', path: '/admin/decisions', url: '/admin/decisions?limit=5', check: adminShape(decisionsPage) },
+  { ...adminRead, name: 'admin.audit', path: '/admin/audit', url: '/admin/audit?limit=5', check: adminShape(auditPage) },
+  {
+    ...adminWrite,
+    name: 'admin.rules.validate',
+    path: '/admin/rules/validate/*',
+    url: '/admin/rules/validate/duplicate-check.yaml',
+    statuses: [200, 400, 401, 403, 413, 422, 503],
+    check: adminShape(ruleFileValid, ruleErrors),
+    // the body is a rule file's text, any text: blank is a file that does not load (422), not a malformed request
+    wrap: (json) => `version: 1\nenabled: true\nconnect: crm\nrows: [{ key: $.a, value: ${json}, createLead: true }]\nnoMatch: { createLead: true }\nonError: ${json}\n`,
+    lenientBody: true,
+    // only text that is not UTF-8 is malformed (400); any other text is a rule file that may not load (422)
+    malformed: (answer: Answer) => expect([400, 422]).toContain(answer.status),
+  },
+  {
+    ...adminWrite,
+    name: 'admin.dnc.add',
+    path: '/admin/dnc',
+    url: '/admin/dnc',
+    statuses: [200, 201, 400, 401, 403, 413, 422, 503],
+    check: adminShape(dncAdded),
+    wrap: (json) => `{"phone":${json},"reason":"fuzz"}`,
+    valid: {
+      body: (phone) => JSON.stringify({ phone, reason: 'fuzz' }),
+      expect: (answer) => expect(answer.json).toEqual({ phone: expect.stringMatching(/^\+61\d{9}$/), campaignId: 0, added: expect.any(Boolean) }),
+    },
+  },
+  {
+    ...adminWrite,
+    name: 'admin.apiKeys.create',
+    path: '/admin/api-keys',
+    url: '/admin/api-keys',
+    statuses: [201, 400, 401, 403, 413, 503],
+    check: adminShape(apiKeyCreated),
+    wrap: (json) => `{"label":${json}}`,
+    // a blank body creates a key without a label
+    lenientBody: true,
+  },
   {
     name: 'ops.healthz',
     method: 'GET',
@@ -260,7 +325,14 @@ export const BODY_ENDPOINTS = ENDPOINTS.filter((row): row is EndpointRow & Requi
 export const BODY_ROUTES = BODY_ENDPOINTS.filter((row, i) => BODY_ENDPOINTS.findIndex((r) => r.method === row.method && r.path === row.path) === i);
 
 /** Routes the app serves that have no row yet; a new route must get a row here or above. */
-export const NOT_FUZZED: readonly { method: string; path: string; why: string }[] = [];
+export const NOT_FUZZED: readonly { method: string; path: string; why: string }[] = [
+  // The table's properties POST to every row's URL; these methods and this shared path do not fit it.
+  { method: 'PUT', path: '/admin/rules/*', why: 'property-tested in test/admin/admin-writes.fuzz.test.ts (paths, preconditions, bodies)' },
+  { method: 'DELETE', path: '/admin/dnc', why: 'property-tested in test/admin/admin-writes.fuzz.test.ts' },
+  { method: 'DELETE', path: '/admin/api-keys/:id', why: 'property-tested in test/admin/admin-writes.fuzz.test.ts' },
+  { method: 'GET', path: '/admin/api-keys', why: 'POST /admin/api-keys shares the path, which the "POST to a GET route" property cannot tell apart; tested in test/admin/api-keys.test.ts' },
+  { method: 'GET', path: '/admin/ui', why: 'a static HTML page; tested in test/admin/admin-ui.test.ts' },
+];
 
 /** The app's own routes (middleware excluded), as [method, matcher]. */
 export function servedRoutes(app: { routes: readonly { method: string; path: string }[] }): { method: string; path: string; matches(path: string): boolean }[] {

@@ -1,4 +1,8 @@
+import { createHash } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { admin } from '../support/admin.js';
 import { createAppWithCrm } from '../support/crm-rules.js';
 import type { FakeCrm } from '../support/fake-crm.js';
 import { postNoojee, type TestApp } from '../support/test-app.js';
@@ -6,8 +10,9 @@ import { postNoojee, type TestApp } from '../support/test-app.js';
 let crm: FakeCrm;
 let t: TestApp;
 let close: () => Promise<void>;
+let rulesDir: string;
 beforeAll(async () => {
-  ({ crm, t, close } = await createAppWithCrm({ connect: { retries: 0 } }));
+  ({ crm, t, close, rulesDir } = await createAppWithCrm({ connect: { retries: 0 } }));
 });
 afterAll(() => close());
 
@@ -47,5 +52,39 @@ describe('GET /metrics', () => {
     expect(m.get('leadgate_gate_in_flight')).toBe(0);
     expect(m.get('leadgate_gate_wait_seconds_count')).toBe(3);
     expect(m.get('leadgate_gate_timeouts_total')).toBe(0);
+  });
+});
+
+describe('GET /metrics after rule reloads and decisions', () => {
+  const read = async () => samples(await (await t.app.request('/metrics')).text());
+
+  it('counts decision records by outcome, and rule reloads by result (admin writes included)', async () => {
+    const before = await read();
+    const delta = (after: Map<string, number>, name: string) => (after.get(name) ?? 0) - (before.get(name) ?? 0);
+
+    crm.respond({ json: { customer: { status: 'active' } } });
+    expect((await postNoojee(t.app, 'insertLeadFast', { phone: '0419000011' })).body.code).toBe(105);
+    crm.respond({ json: { customer: { score: 10 } } });
+    expect((await postNoojee(t.app, 'insertLeadFast', { phone: '0419000012' })).body.code).toBe(205);
+    crm.respond({ json: {} });
+    expect((await postNoojee(t.app, 'insertLeadFast', { phone: '0419000013' })).body.code).toBe(0);
+
+    const dialer = join(rulesDir, 'dialer.yaml');
+    const text = await readFile(dialer, 'utf8');
+    const etag = createHash('sha256').update(text).digest('hex');
+    expect((await admin(t.app, 'PUT', '/admin/rules/dialer.yaml', { body: `${text}# edited\n`, headers: { 'if-match': etag } })).status).toBe(200);
+    await writeFile(dialer, text.replace('country: AU', 'country: QQ'));
+    expect((await t.reloader!.reload()).ok).toBe(false);
+    await writeFile(dialer, text);
+    expect((await t.reloader!.reload()).ok).toBe(true);
+
+    const after = await read();
+    expect(delta(after, 'leadgate_decisions_total{outcome="skipped"}')).toBe(1);
+    expect(delta(after, 'leadgate_decisions_total{outcome="created"}')).toBe(2);
+    expect(delta(after, 'leadgate_rules_reloads_total{result="ok"}')).toBe(2);
+    expect(delta(after, 'leadgate_rules_reloads_total{result="rejected"}')).toBe(1);
+    const decisions = await admin(t.app, 'GET', '/admin/decisions');
+    const listed = (decisions.json.entries as Array<{ outcome: string }>).map((e) => e.outcome);
+    expect(after.get('leadgate_decisions_total{outcome="created"}')).toBe(listed.filter((o) => o === 'created').length);
   });
 });

@@ -21,11 +21,14 @@ afterAll(async () => {
   await t.close();
 });
 
-/** `METHOD /path/{param}` for every route the app serves; middleware (paths ending in `*`) left out. */
+/**
+ * `METHOD /path/{param}` for every route the app serves; middleware (`use`: method ALL) left out.
+ * A handler's trailing `/*` (the admin rule files, whose paths hold slashes) is its `{path}`.
+ */
 function servedRoutes(app: TestApp['app']): string[] {
   const routes = app.routes
-    .filter((route) => !route.path.endsWith('*'))
-    .map((route) => `${route.method} ${route.path.replace(/:([^/]+)/g, '{$1}')}`);
+    .filter((route) => route.method !== 'ALL')
+    .map((route) => `${route.method} ${route.path.replace(/:([^/]+)/g, '{$1}').replace(/\/\*$/, '/{path}')}`);
   return [...new Set(routes)].sort();
 }
 

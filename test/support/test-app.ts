@@ -62,6 +62,8 @@ export async function createTestApp(options: TestAppOptions = {}) {
       adminToken: options.adminToken === null ? undefined : (options.adminToken ?? ADMIN_TOKEN),
     },
     admission: options.admission ?? { slots: 32, queueTimeoutMs: 60_000 },
+    // Only a folder the test made is editable: nothing may ever write to the shared fixtures.
+    rulesFolder: options.rulesDir && options.rulesDir !== BASIC_RULES ? { dir: options.rulesDir, holder: rules, env: options.env } : undefined,
   });
   const app = createApp(deps);
   return {
@@ -69,6 +71,9 @@ export async function createTestApp(options: TestAppOptions = {}) {
     backend,
     rules,
     store: deps.store,
+    admin: deps.admin,
+    metrics: deps.metrics,
+    reloader: deps.reloader,
     gate: deps.gate,
     crm: deps.crm,
     logger: log.logger,

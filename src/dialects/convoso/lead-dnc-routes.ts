@@ -64,7 +64,7 @@ export function addConvosoLookupRoutes(routes: Hono<Env>, deps: ConvosoDeps, sen
     routes[method](path, async (c) => {
       const read = await readConvosoParams(c.req.raw, deps.config.maxBodyBytes);
       if (!read.ok) return send(c, renderConvosoResult(failure(read.reason === 'tooLarge' ? 203 : 204, read.detail)));
-      if (!deps.config.isApiKey(read.params.auth_token)) return send(c, FORBIDDEN);
+      if (!(await deps.config.isApiKey(read.params.auth_token))) return send(c, FORBIDDEN);
       return send(c, await handler(c, read.params));
     });
 

@@ -1,4 +1,5 @@
 import { Hono, type Context } from 'hono';
+import type { ApiKeyCheck } from '../../http/api-keys.js';
 import type { AppVariables } from '../../http/request-log.js';
 import type { AdmissionGate } from '../../pipeline/admission-gate.js';
 import { parsePhone } from '../../leads/phone.js';
@@ -17,7 +18,7 @@ import { convosoInsertParams, refusedFields } from './schemas.js';
 export interface ConvosoDeps extends PipelineDeps {
   gate: AdmissionGate;
   rules: RulesProvider;
-  config: { isApiKey: (key: string | undefined) => boolean; maxBodyBytes: number };
+  config: { isApiKey: ApiKeyCheck; maxBodyBytes: number };
 }
 
 type Env = { Variables: AppVariables };
@@ -50,7 +51,7 @@ export function createConvosoRoutes(deps: ConvosoDeps): Hono<Env> {
     const read = await readConvosoParams(c.req.raw, deps.config.maxBodyBytes);
     if (!read.ok) return send(c, renderConvosoResult(failure(read.reason === 'tooLarge' ? 203 : 204, read.detail)));
     const p = read.params;
-    if (!deps.config.isApiKey(p.auth_token)) return send(c, FORBIDDEN);
+    if (!(await deps.config.isApiKey(p.auth_token))) return send(c, FORBIDDEN);
     if (!p.list_id?.trim() || !p.phone_number?.trim()) return send(c, convosoError(CONVOSO_ERRORS.missingPhoneOrList));
     // the schema checks the formats; the answers come in the dialect's order, with its codes
     const refused = refusedFields(convosoInsertParams.safeParse(p));

@@ -1,5 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { RETRY_AFTER_SECONDS } from '../../codes.js';
+import type { ApiKeyCheck } from '../../http/api-keys.js';
 import type { AppVariables } from '../../http/request-log.js';
 import { readJsonLimited } from '../../http/read-body.js';
 import type { AdmissionGate } from '../../pipeline/admission-gate.js';
@@ -14,7 +15,8 @@ import { renderBatch, renderCode, renderResult, UNAUTHORIZED, type NoojeeAnswer 
 import { leadBatchBody, noojeeQuery, singleLeadBody } from './schemas.js';
 
 export interface NoojeeConfig {
-  isApiKey: (key: string | undefined) => boolean;
+  /** bootstrap keys answer at once; stored keys may need one (cached) lookup */
+  isApiKey: ApiKeyCheck;
   maxBatch: number;
   maxBodyBytes: number;
 }
@@ -81,7 +83,7 @@ export function createNoojeeRoutes(deps: NoojeeDeps): Hono<Env> {
   for (const [endpoint, operation] of Object.entries(OPERATIONS)) {
     routes.post(`/${endpoint}`, async (c) => {
       const query = noojeeQuery.parse(c.req.query());
-      if (!deps.config.isApiKey(query.apiKey)) return send(c, UNAUTHORIZED);
+      if (!(await deps.config.isApiKey(query.apiKey))) return send(c, UNAUTHORIZED);
       const rules = deps.rules.current();
       const resolved = resolveCampaignTarget(
         rules.dialer,
