@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NewLead } from '../../src/pipeline/ports.js';
 import { createLeadStore } from '../../src/store/lead-store.js';
 import type { SqlRunner } from '../../src/store/sql-runner.js';
+import { newLead } from '../support/new-lead.js';
 import { openTestBackend, type TestBackend } from '../support/test-backend.js';
 
 let backend: TestBackend;
@@ -15,19 +16,7 @@ afterAll(async () => {
 const store = (runner: SqlRunner, concurrentGroups: number, maxGroupSize: number) => createLeadStore(runner, { groupCommit: { concurrentGroups, maxGroupSize } });
 const insertWith = (s: ReturnType<typeof store>) => async (l: NewLead) => (await s.insertLeads([l]))[0]!;
 
-const lead = (phone: string, externalId: string | null = null): NewLead => ({
-  templateId: 1,
-  campaignId: 10,
-  allocationId: 100,
-  externalId,
-  status: null,
-  callbackAt: null,
-  priority: 10,
-  contactHours: 'Melbourne',
-  fields: { phone },
-  phones: [phone],
-  dedupe: 'campaign',
-});
+const lead = (phone: string, externalId: string | null = null): NewLead => newLead(phone, { externalId });
 
 /** The real store's runner, counting transactions, and failing the first `failures` of them. */
 function countingRunner(runner: SqlRunner, failures = 0) {

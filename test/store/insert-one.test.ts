@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DecisionRecord, NewLead } from '../../src/pipeline/ports.js';
+import type { DecisionRecord } from '../../src/pipeline/ports.js';
 import { insertOneLead } from '../../src/store/insert-one.js';
+import { newLead } from '../support/new-lead.js';
 import { openTestBackend, type TestBackend } from '../support/test-backend.js';
 
 let backend: TestBackend;
@@ -23,20 +24,7 @@ const decision: DecisionRecord = {
   decision: { createLead: true, addToDnc: true, status: 'DNC' },
 };
 
-const lead = (phone: string, extra: Partial<NewLead> = {}): NewLead => ({
-  templateId: 1,
-  campaignId: 10,
-  allocationId: 100,
-  externalId: null,
-  status: null,
-  callbackAt: null,
-  priority: 10,
-  contactHours: 'Melbourne',
-  fields: { phone },
-  phones: [phone],
-  dedupe: 'campaign',
-  ...extra,
-});
+
 
 const recordsFor = (phone: string) =>
   backend.runner.query<{ lead_id: string | null; outcome: string; connect: string; latency_ms: number; matched_row: number }>(
@@ -48,7 +36,7 @@ const dncFor = (phone: string) => backend.runner.query<{ reason: string; source:
 describe('one-statement insert with the duplicate-check effects', () => {
   it('creates the lead, its decision record and its DNC entry in one statement', async () => {
     const phone = '+61418000001';
-    const outcome = await insertOneLead(backend.runner, lead(phone, { status: 'DNC', decision, addToDnc: { reason: 'CRM says do not call' } }));
+    const outcome = await insertOneLead(backend.runner, newLead(phone, { status: 'DNC', decision, addToDnc: { reason: 'CRM says do not call' } }));
     expect(outcome.kind).toBe('inserted');
     const leadId = outcome.kind === 'inserted' ? outcome.leadId : '';
     expect(await recordsFor(phone)).toEqual([{ lead_id: leadId, outcome: 'created', connect: 'acme-crm', latency_ms: 4, matched_row: 1 }]);
@@ -57,7 +45,7 @@ describe('one-statement insert with the duplicate-check effects', () => {
 
   it('records the decision of a lead refused for DNC, adding nothing', async () => {
     const phone = '+61418000001'; // on the DNC list since the test above
-    const outcome = await insertOneLead(backend.runner, lead(phone, { decision }));
+    const outcome = await insertOneLead(backend.runner, newLead(phone, { decision }));
     expect(outcome).toEqual({ kind: 'dnc' });
     expect((await recordsFor(phone)).map((r) => [r.lead_id, r.outcome])).toEqual([
       [expect.any(String), 'created'],
@@ -67,8 +55,8 @@ describe('one-statement insert with the duplicate-check effects', () => {
 
   it('records the decision of a lead that lost its phone to a concurrent insert, and adds no DNC entry', async () => {
     const phone = '+61418000002';
-    expect((await insertOneLead(backend.runner, lead(phone))).kind).toBe('inserted');
-    const outcome = await insertOneLead(backend.runner, lead(phone, { decision, addToDnc: { reason: 'x' } }));
+    expect((await insertOneLead(backend.runner, newLead(phone))).kind).toBe('inserted');
+    const outcome = await insertOneLead(backend.runner, newLead(phone, { decision, addToDnc: { reason: 'x' } }));
     expect(outcome).toEqual({ kind: 'duplicatePhone' });
     expect(await recordsFor(phone)).toEqual([{ lead_id: null, outcome: 'duplicate_phone', connect: 'acme-crm', latency_ms: 4, matched_row: 1 }]);
     expect(await dncFor(phone)).toEqual([]);
@@ -77,8 +65,8 @@ describe('one-statement insert with the duplicate-check effects', () => {
   });
 
   it('records the decision of a lead whose external id is taken', async () => {
-    expect((await insertOneLead(backend.runner, lead('+61418000003', { externalId: 'ONE-1' }))).kind).toBe('inserted');
-    const outcome = await insertOneLead(backend.runner, lead('+61418000004', { externalId: 'ONE-1', decision }));
+    expect((await insertOneLead(backend.runner, newLead('+61418000003', { externalId: 'ONE-1' }))).kind).toBe('inserted');
+    const outcome = await insertOneLead(backend.runner, newLead('+61418000004', { externalId: 'ONE-1', decision }));
     expect(outcome).toEqual({ kind: 'duplicateExternalId' });
     expect((await recordsFor('+61418000004')).map((r) => r.outcome)).toEqual(['duplicate_external_id']);
   });
