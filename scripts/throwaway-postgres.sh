@@ -3,6 +3,7 @@
 # Source it, then call `start_throwaway_postgres`; it exports THROWAWAY_PG_URL.
 #   PG_BIN   PostgreSQL binaries (default /usr/lib/postgresql/15/bin)
 #   PG_PORT  port on 127.0.0.1 (default: a free one)
+#   PG_EXTRA_CONF  lines appended to postgresql.conf (diagnosis, e.g. shared_preload_libraries)
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 
 _pg_as_owner() {
@@ -44,6 +45,7 @@ port = $PG_PORT
 unix_socket_directories = '$THROWAWAY_PG_DIR'
 max_connections = 300
 shared_buffers = 256MB
+${PG_EXTRA_CONF:-}
 CONF
   _pg_as_owner "$PG_BIN/pg_ctl" -D "$THROWAWAY_PG_DIR/data" -l "$THROWAWAY_PG_DIR/server.log" -w -t 60 start >/dev/null
   export THROWAWAY_PG_URL="postgres://leadgate@127.0.0.1:$PG_PORT/postgres"

@@ -1,7 +1,8 @@
 /**
  * Diagnosis: the store's two single-lead write paths without HTTP, at 16 concurrent callers on a
- * throwaway PostgreSQL: a plain lead (one statement, group-committed) and a lead carrying its
- * duplicate-check decision record (the transaction path the duplicate check takes).
+ * throwaway PostgreSQL: a plain lead (one statement, group-committed), a lead carrying its
+ * duplicate-check decision record (what the duplicate check writes), and the duplicate check's
+ * precheck of one lead alone (read only).
  *   npx tsx bench/experiments/store-paths.ts [seconds=4]
  */
 import { installSignalCleanup, runCleanups } from '../harness/cleanup.js';
@@ -29,7 +30,9 @@ async function main() {
   const seconds = Number(process.argv[2] ?? 4);
   const pg = await startThrowawayPostgres();
   let next = 0;
-  for (const withDecision of [false, true, false, true]) {
+  const modes = ['plain', 'decision', 'precheck'] as const;
+  for (const mode of [...modes, ...modes]) {
+    const withDecision = mode === 'decision';
     const url = await pg.freshDatabase(`paths_${next}`);
     const backend = await openPostgresBackend(url, { poolSize: 20 });
     const store = createLeadStore(backend.runner);
@@ -40,8 +43,12 @@ async function main() {
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
         while (performance.now() < until) {
-          const [outcome] = await store.insertLeads([lead((next += 1), withDecision)]);
-          if (outcome?.kind !== 'inserted') throw new Error(`unexpected ${JSON.stringify(outcome)}`);
+          if (mode === 'precheck') {
+            await store.precheckLeads([lead((next += 1), false)]);
+          } else {
+            const [outcome] = await store.insertLeads([lead((next += 1), withDecision)]);
+            if (outcome?.kind !== 'inserted') throw new Error(`unexpected ${JSON.stringify(outcome)}`);
+          }
           done += 1;
         }
       }),
@@ -49,7 +56,7 @@ async function main() {
     const cpu = process.cpuUsage(cpu0);
     const pgCpu = postgresCpuSeconds(`${pg.dir}/data`) - pg0;
     console.log(
-      `${withDecision ? 'with decision record (transaction)' : 'plain (one statement, group commit)'}: ${(done / seconds).toFixed(0)} leads/s; ` +
+      `${{ plain: 'plain lead (one statement, group commit)', decision: 'lead with its decision record', precheck: 'precheck of one lead' }[mode]}: ${(done / seconds).toFixed(0)} leads/s; ` +
         `node ${((cpu.user + cpu.system) / 1000 / done).toFixed(3)} ms + PostgreSQL ${((pgCpu * 1000) / done).toFixed(3)} ms CPU per lead`,
     );
     await backend.close();

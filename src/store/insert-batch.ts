@@ -21,7 +21,8 @@ with input as (
   from jsonb_to_recordset($1::text::jsonb) as r(
     ord int, template_id int, campaign_id int, allocation_id int, external_id text, status text,
     callback_at timestamptz, priority int, contact_hours text, fields jsonb, phones text[])
-  where not exists (select 1 from dnc where dnc.e164 = any(r.phones) and dnc.campaign_id in (0, r.campaign_id))
+  -- a LIMIT 1 probe, not NOT EXISTS: an anti-join could read the whole DNC list (see precheck.ts)
+  where (select true from dnc where dnc.e164 = any(r.phones) and dnc.campaign_id in (0, r.campaign_id) limit 1) is null
 ), inserted as (
   insert into leads (id, template_id, campaign_id, allocation_id, external_id, status, callback_at, priority, contact_hours, fields, phones)
   select id, template_id, campaign_id, allocation_id, external_id, status, callback_at, priority, contact_hours, fields, phones
