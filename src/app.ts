@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import type { Logger } from './lib/logger.js';
 import { createAdminRoutes, type AdminServices } from './admin/routes.js';
 import { createDemoCrmRoutes } from './demo/crm-routes.js';
@@ -10,6 +10,7 @@ import { createNoojeeRoutes, type NoojeeConfig } from './dialects/noojee/routes.
 import { renderCode } from './dialects/noojee/render.js';
 import { NOOJEE_BASE } from './dialects/noojee/schemas.js';
 import { idempotency, type IdempotencyStore } from './http/idempotency.js';
+import { serverBodyStreams, type ServerBodyStream } from './http/read-body.js';
 import { requestLog, type AppVariables } from './http/request-log.js';
 import { requestMetrics } from './http/request-metrics.js';
 import type { Metrics } from './ops/metrics.js';
@@ -44,11 +45,14 @@ export interface AppDeps {
   newRequestId?: () => string;
   /** the /docs page's files (Swagger UI); without them /docs only links /openapi.json */
   docsAssets?: DocsAssets;
+  /** the server's own body stream of a request (Node: the IncomingMessage), read instead of the web Request's */
+  serverBodyStream?: (c: Context) => ServerBodyStream | undefined;
 }
 
 /** The whole HTTP surface, built from injected parts; entries (Node, Workers, tests) only wire deps. */
 export function createApp(deps: AppDeps): Hono<{ Variables: AppVariables }> {
   const app = new Hono<{ Variables: AppVariables }>();
+  if (deps.serverBodyStream) app.use(serverBodyStreams(deps.serverBodyStream));
   app.use(requestLog(deps.logger, deps.newRequestId ?? (() => crypto.randomUUID())));
   app.use(requestMetrics(deps.metrics));
 

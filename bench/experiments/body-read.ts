@@ -14,7 +14,7 @@ import { startStub } from '../harness/servers.js';
 async function main() {
   installSignalCleanup();
   const rounds = Number(process.argv[2] ?? 3);
-  const servers = [await startStub('echo'), await startStub('echo-stream')];
+  const servers = [await startStub('echo'), await startStub('echo-stream'), await startStub('echo-incoming')];
   const load = new LoadGenerator();
   const stats = servers.map(() => ({ rps: [] as number[], cpuUs: [] as number[] }));
   const job = (base: string, durationSec: number) => ({
@@ -39,7 +39,7 @@ async function main() {
     }
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  ['c.req.json()', 'body.getReader() (read-body.ts)'].forEach((name, i) =>
+  ['c.req.json()', 'body.getReader()', 'c.env.incoming (Node stream)'].forEach((name, i) =>
     console.log(`${name.padEnd(34)} ${median(stats[i]!.rps).toFixed(0)} req/s, ${median(stats[i]!.cpuUs).toFixed(0)} µs CPU per request (${stats[i]!.cpuUs.map((x) => x.toFixed(0)).join('/')})`),
   );
   await load.close();

@@ -155,7 +155,7 @@ export async function startLeadgate(
 }
 
 /** The echo reference or the CRM stub (bench/harness/stub-server.ts) in a process of its own, as plain JavaScript. */
-export async function startStub(mode: 'echo' | 'crm' | 'echo-stream'): Promise<Service & { base: string }> {
+export async function startStub(mode: 'echo' | 'crm' | 'echo-stream' | 'echo-incoming'): Promise<Service & { base: string }> {
   const temp = await benchTempDir();
   const port = await freePort();
   // plain JavaScript like leadgate (see leadgateCommand), unless BENCH_LEADGATE=tsx

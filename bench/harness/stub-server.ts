@@ -4,8 +4,10 @@
  *   `echo`: the reference, a bare Hono echo route on @hono/node-server (parses the JSON body and
  *           answers it back), the least any Hono server on this machine can do per request;
  *   `crm`:  the loopback CRM stub for the duplicate-check scenario, answering `{}` at once;
- *   `echo-stream`: (diagnosis) the echo route reading its body as src/http/read-body.ts does,
- *           through the Request's web ReadableStream, instead of hono's c.req.json().
+ *   `echo-stream`: (diagnosis) the echo route reading its body through the Request's web
+ *           ReadableStream instead of hono's c.req.json();
+ *   `echo-incoming`: (diagnosis) the echo route reading its body from @hono/node-server's Node
+ *           IncomingMessage (c.env.incoming), so no web Request is ever built.
  * Usage: node --import tsx bench/harness/stub-server.ts echo|crm PORT
  */
 import { createServer } from 'node:http';
@@ -34,6 +36,15 @@ if (mode === 'echo') {
     return c.json(JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks))));
   });
   serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, () => console.log(`echo-stream listening on ${port}`));
+} else if (mode === 'echo-incoming') {
+  const app = new Hono<{ Bindings: { incoming: AsyncIterable<Buffer> } }>();
+  app.get('/healthz', (c) => c.json({ ok: true }));
+  app.post('*', async (c) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of c.env.incoming) chunks.push(chunk);
+    return c.json(JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks))));
+  });
+  serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, () => console.log(`echo-incoming listening on ${port}`));
 } else if (mode === 'crm') {
   const server = createServer((req, res) => {
     if (req.method === 'GET') {

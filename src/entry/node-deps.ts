@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type { AppConfig, AppDeps } from '../app.js';
 import { createCrmClient } from '../crm/call-crm.js';
@@ -71,6 +72,8 @@ export function buildNodeDeps(parts: NodeDepsParts): AppDeps & {
     logger: parts.logger,
     config: { ...parts.config, isApiKey: apiKeys.isApiKey },
     docsAssets: createNodeDocsAssets(),
+    // @hono/node-server hands each request's IncomingMessage over as c.env.incoming
+    serverBodyStream: (c) => (c.env as { incoming?: IncomingMessage } | undefined)?.incoming,
     admin: { store: adminStore, apiKeys, editor },
     reloader,
     close: () => transport.close(),

@@ -99,7 +99,8 @@ export function idempotency(options: IdempotencyOptions): MiddlewareHandler {
   return async (c, next) => {
     const header = c.req.header('idempotency-key')?.trim();
     if (!header || c.req.method !== 'POST') return next();
-    const body = await readBodyLimited(c.req.raw.clone(), options.maxBodyBytes);
+    // read once per request: the handler gets the same bytes again (read-body.ts)
+    const body = await readBodyLimited(c.req.raw, options.maxBodyBytes);
     // An oversized body is refused by the handler anyway; there is nothing worth remembering.
     if (!body.ok && body.reason === 'tooLarge') return next();
 
