@@ -26,6 +26,7 @@ async function main() {
   const load = new LoadGenerator();
   const job = { url: `${leadgate.base}${NOOJEE}/insertLeadFast?${TARGET_QUERY}`, shape: 'single' as const, leadsPerRequest: 1, connections: 16, timeoutSec: 30, externalIdPrefix: 'q', check: 'single' as const };
   await load.run({ ...job, durationSec: 2, phoneBlocks: allocatePhoneBlocks() });
+  if (process.env.ANALYZE_FIRST) await admin.unsafe('analyze');
   await admin.unsafe('select pg_stat_statements_reset()');
   // what the busy backends wait on, sampled every 50 ms during the load
   const waits = new Map<string, number>();
