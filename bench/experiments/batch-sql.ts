@@ -28,7 +28,7 @@ import { claimScopes } from '../../src/store/dedupe-scopes.js';
 import { createLeadStore } from '../../src/store/lead-store.js';
 import type { NewLead } from '../../src/pipeline/ports.js';
 import type { SqlRunner } from '../../src/store/sql-runner.js';
-import { installSignalCleanup, runCleanups } from '../harness/cleanup.js';
+import { runExperiment } from '../harness/cleanup.js';
 import { allocatePhoneBlocks } from '../harness/leads.js';
 import { startThrowawayPostgres } from '../harness/postgres-server.js';
 import { seedLeads, settle } from '../harness/seed.js';
@@ -286,7 +286,6 @@ const VARIANTS: Variant[] = [
 ];
 
 async function main() {
-  installSignalCleanup();
   const rounds = Number(process.argv[2] ?? 9);
   const only = process.argv[3]?.split(',');
   const variants = only ? VARIANTS.filter((v) => only.includes(v.name)) : VARIANTS;
@@ -357,9 +356,4 @@ async function main() {
   for (const d of dbs) await d.sql.end({ timeout: 5 });
 }
 
-main()
-  .catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  })
-  .finally(() => runCleanups());
+runExperiment(main);

@@ -5,14 +5,13 @@
  * connections, alternating slices. CPU per request from /proc.
  *   npx tsx bench/experiments/body-read.ts [rounds=3]
  */
-import { installSignalCleanup, runCleanups } from '../harness/cleanup.js';
+import { runExperiment } from '../harness/cleanup.js';
 import { cpuMeter } from '../harness/cpu.js';
 import { allocatePhoneBlocks, NOOJEE, TARGET_QUERY } from '../harness/leads.js';
 import { LoadGenerator } from '../harness/load.js';
 import { startStub } from '../harness/servers.js';
 
 async function main() {
-  installSignalCleanup();
   const rounds = Number(process.argv[2] ?? 3);
   const servers = [await startStub('echo'), await startStub('echo-stream'), await startStub('echo-incoming')];
   const load = new LoadGenerator();
@@ -46,9 +45,4 @@ async function main() {
   for (const s of servers) await s.stop();
 }
 
-main()
-  .catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  })
-  .finally(() => runCleanups());
+runExperiment(main);

@@ -4,7 +4,7 @@
  * `npm start` script or a container could set), each on a fresh database and a fresh process.
  *   npx tsx bench/experiments/memory-flags.ts ["" "--max-semi-space-size=4" ...]
  */
-import { installSignalCleanup, runCleanups } from '../harness/cleanup.js';
+import { runExperiment } from '../harness/cleanup.js';
 import { NOOJEE, TARGET_QUERY } from '../harness/leads.js';
 import { LoadGenerator } from '../harness/load.js';
 import { startThrowawayPostgres } from '../harness/postgres-server.js';
@@ -14,7 +14,6 @@ import { rssUnderLoad } from '../scenarios/memory.js';
 const DEFAULT_FLAGS = ['', '--max-semi-space-size=4', '--max-semi-space-size=2', '--max-old-space-size=96', '--max-semi-space-size=4 --max-old-space-size=96'];
 
 async function main() {
-  installSignalCleanup();
   const flagSets = process.argv.length > 2 ? process.argv.slice(2) : DEFAULT_FLAGS;
   const pg = await startThrowawayPostgres();
   const load = new LoadGenerator();
@@ -34,9 +33,4 @@ async function main() {
   await load.close();
 }
 
-main()
-  .catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  })
-  .finally(() => runCleanups());
+runExperiment(main);

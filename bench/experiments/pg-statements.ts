@@ -6,14 +6,13 @@
  *   npx tsx bench/experiments/pg-statements.ts [crm|plain] [seconds=6]
  */
 import postgres from 'postgres';
-import { installSignalCleanup, runCleanups } from '../harness/cleanup.js';
+import { runExperiment } from '../harness/cleanup.js';
 import { allocatePhoneBlocks, NOOJEE, TARGET_QUERY } from '../harness/leads.js';
 import { LoadGenerator } from '../harness/load.js';
 import { startThrowawayPostgres } from '../harness/postgres-server.js';
 import { startLeadgate, startStub, writeBasicRules, writeCrmRules } from '../harness/servers.js';
 
 async function main() {
-  installSignalCleanup();
   const [mode = 'crm', secondsText = '6'] = process.argv.slice(2);
   process.env.PG_EXTRA_CONF = "shared_preload_libraries = 'pg_stat_statements'\npg_stat_statements.track_planning = on";
   const pg = await startThrowawayPostgres();
@@ -70,9 +69,4 @@ async function main() {
   await leadgate.stop();
 }
 
-main()
-  .catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  })
-  .finally(() => runCleanups());
+runExperiment(main);

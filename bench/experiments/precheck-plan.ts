@@ -7,7 +7,7 @@
 import postgres from 'postgres';
 import { readFileSync } from 'node:fs';
 import { migratePostgres } from '../../src/store/backends/postgres.js';
-import { installSignalCleanup, runCleanups } from '../harness/cleanup.js';
+import { runExperiment } from '../harness/cleanup.js';
 import { startThrowawayPostgres } from '../harness/postgres-server.js';
 import { REPO } from '../harness/procs.js';
 import { seedLeads, settle } from '../harness/seed.js';
@@ -18,7 +18,6 @@ if (!found) throw new Error('src/store/precheck.ts: PRECHECK not found');
 const PRECHECK: string = found;
 
 async function main() {
-  installSignalCleanup();
   const pg = await startThrowawayPostgres();
   const url = await pg.freshDatabase('precheck');
   await migratePostgres(url);
@@ -37,9 +36,4 @@ async function main() {
   }
   await sql.end();
 }
-main()
-  .catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  })
-  .finally(() => runCleanups());
+runExperiment(main);

@@ -6,7 +6,7 @@
  */
 import postgres from 'postgres';
 import { execFileSync } from 'node:child_process';
-import { installSignalCleanup, runCleanups } from '../harness/cleanup.js';
+import { runExperiment } from '../harness/cleanup.js';
 import { cpuMeter, cpuPer } from '../harness/cpu.js';
 import { allocatePhoneBlocks, NOOJEE, TARGET_QUERY } from '../harness/leads.js';
 import { fmtMs, LoadGenerator } from '../harness/load.js';
@@ -38,7 +38,6 @@ export async function statStatements(url: string, top = 12): Promise<void> {
 }
 
 async function main() {
-  installSignalCleanup();
   const pg = await startThrowawayPostgres();
   if (process.env.PROBE_STATEMENTS !== '0') await enableStatStatements(pg);
   const url = await pg.freshDatabase('probe');
@@ -90,9 +89,4 @@ async function main() {
   await crm?.stop();
 }
 
-main()
-  .catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  })
-  .finally(() => runCleanups());
+runExperiment(main);

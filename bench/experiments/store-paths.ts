@@ -5,7 +5,7 @@
  * precheck of one lead alone (read only).
  *   npx tsx bench/experiments/store-paths.ts [seconds=4]
  */
-import { installSignalCleanup, runCleanups } from '../harness/cleanup.js';
+import { runExperiment } from '../harness/cleanup.js';
 import { postgresCpuSeconds } from '../harness/cpu.js';
 import { startThrowawayPostgres } from '../harness/postgres-server.js';
 import { openPostgresBackend } from '../../src/store/backends/postgres.js';
@@ -26,7 +26,6 @@ function lead(n: number, withDecision: boolean): NewLead {
 }
 
 async function main() {
-  installSignalCleanup();
   const seconds = Number(process.argv[2] ?? 4);
   const pg = await startThrowawayPostgres();
   let next = 0;
@@ -63,9 +62,4 @@ async function main() {
   }
 }
 
-main()
-  .catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  })
-  .finally(() => runCleanups());
+runExperiment(main);

@@ -18,7 +18,7 @@
  */
 import postgres from 'postgres';
 import { migratePostgres } from '../../src/store/backends/postgres.js';
-import { installSignalCleanup, runCleanups } from '../harness/cleanup.js';
+import { runExperiment } from '../harness/cleanup.js';
 import { cpuMeter } from '../harness/cpu.js';
 import { allocatePhoneBlocks, NOOJEE, TARGET_QUERY } from '../harness/leads.js';
 import { fmtMs, LoadGenerator, type LoadJob, type LoadResult } from '../harness/load.js';
@@ -51,7 +51,6 @@ async function main() {
     console.error('usage: variants.ts single|proxy|batch [rounds] VARIANT...');
     process.exit(2);
   }
-  installSignalCleanup();
   const rounds = Number(roundsText);
   const pg = await startThrowawayPostgres();
   const crm = scenario === 'proxy' ? await startStub('crm') : undefined;
@@ -135,9 +134,4 @@ async function main() {
   await crm?.stop();
 }
 
-main()
-  .catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  })
-  .finally(() => runCleanups());
+runExperiment(main);

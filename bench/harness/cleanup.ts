@@ -56,3 +56,14 @@ export function installSignalCleanup(): void {
   process.on('SIGTERM', onSignal);
   process.on('SIGHUP', onSignal);
 }
+
+/** Runs an experiment's `main` with signal cleanup installed: a failure sets exit code 1, and every registered process is stopped either way. */
+export function runExperiment(main: () => Promise<void>): void {
+  installSignalCleanup();
+  main()
+    .catch((error: unknown) => {
+      console.error(error);
+      process.exitCode = 1;
+    })
+    .finally(() => runCleanups());
+}
