@@ -1,4 +1,4 @@
-import type { DecisionOutcome, DecisionRecord } from '../pipeline/ports.js';
+import type { DecisionOutcome, DecisionRecord, NewLead } from '../pipeline/ports.js';
 import type { SqlRunner } from './sql-runner.js';
 
 /** Source written on DNC entries the duplicate-check table adds. */
@@ -24,21 +24,25 @@ export interface DecisionEffect {
   decision?: DecisionRecord;
 }
 
-/** A decision_records row as the insert statements read it (jsonb_to_record[set]). */
-export function decisionRow(e: DecisionEffect & { decision: DecisionRecord }) {
+/** Whether a new lead carries duplicate-check effects (a decision record, a DNC addition) to write with it. */
+export const hasDecisionEffects = (lead: Pick<NewLead, 'addToDnc' | 'decision'>): boolean => lead.addToDnc !== undefined || lead.decision !== undefined;
+
+/**
+ * The decision_records columns that come from the evaluation itself, as the insert statements
+ * read them (jsonb_to_record[set]); `lead_id` and `outcome` come from the write.
+ */
+export function decisionColumns(phones: readonly string[], decision: DecisionRecord) {
   return {
-    lead_id: e.leadId,
-    phone: e.phones[0] ?? null,
-    entry_point: e.decision.entryPoint,
-    connect: e.decision.connect,
-    request: e.decision.request,
-    crm_status: e.decision.crmStatus,
-    latency_ms: Math.round(e.decision.latencyMs),
-    answer: e.decision.answer,
-    matched_row: e.decision.matchedRow,
-    values: e.decision.values,
-    outcome: e.outcome,
-    decision: e.decision.decision,
+    phone: phones[0] ?? null,
+    entry_point: decision.entryPoint,
+    connect: decision.connect,
+    request: decision.request,
+    crm_status: decision.crmStatus,
+    latency_ms: Math.round(decision.latencyMs),
+    answer: decision.answer,
+    matched_row: decision.matchedRow,
+    values: decision.values,
+    decision: decision.decision,
   };
 }
 
@@ -46,6 +50,6 @@ export function decisionRow(e: DecisionEffect & { decision: DecisionRecord }) {
 export async function applyDecisionEffects(tx: SqlRunner, effects: readonly DecisionEffect[]): Promise<void> {
   const dnc = effects.flatMap((e) => (e.addToDnc ? e.phones.map((e164) => ({ e164, reason: e.addToDnc!.reason })) : []));
   if (dnc.length > 0) await tx.query(ADD_TO_DNC, [JSON.stringify(dnc), DUPLICATE_CHECK_DNC_SOURCE]);
-  const records = effects.flatMap((e) => (e.decision ? [decisionRow({ ...e, decision: e.decision })] : []));
+  const records = effects.flatMap((e) => (e.decision ? [{ lead_id: e.leadId, outcome: e.outcome, ...decisionColumns(e.phones, e.decision) }] : []));
   if (records.length > 0) await tx.query(INSERT_DECISIONS, [JSON.stringify(records)]);
 }

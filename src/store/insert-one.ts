@@ -1,6 +1,6 @@
 import { INSERT_DECISION_OUTCOME, type InsertOutcome, type NewLead } from '../pipeline/ports.js';
 import { claimScopes } from './dedupe-scopes.js';
-import { applyDecisionEffects, decisionRow, DUPLICATE_CHECK_DNC_SOURCE } from './decision-effects.js';
+import { applyDecisionEffects, decisionColumns, DUPLICATE_CHECK_DNC_SOURCE, hasDecisionEffects } from './decision-effects.js';
 import { classifyUniqueViolation } from './unique-violations.js';
 import type { SqlRunner } from './sql-runner.js';
 
@@ -69,9 +69,9 @@ export async function insertOneLead(runner: SqlRunner, lead: NewLead): Promise<I
     scopes.checked,
     scopes.unchecked,
   ];
-  const withEffects = lead.addToDnc !== undefined || lead.decision !== undefined;
+  const withEffects = hasDecisionEffects(lead);
   if (withEffects) {
-    const record = lead.decision ? JSON.stringify(decisionRow({ phones: lead.phones, leadId: null, outcome: 'created', decision: lead.decision })) : null;
+    const record = lead.decision ? JSON.stringify(decisionColumns(lead.phones, lead.decision)) : null;
     params.push(lead.addToDnc !== undefined, lead.addToDnc?.reason ?? null, DUPLICATE_CHECK_DNC_SOURCE, record);
   }
   try {

@@ -1,5 +1,5 @@
 import { INSERT_DECISION_OUTCOME, type DecisionWithoutLead, type InsertOutcome, type LeadStore, type NewLead } from '../pipeline/ports.js';
-import { applyDecisionEffects } from './decision-effects.js';
+import { applyDecisionEffects, hasDecisionEffects } from './decision-effects.js';
 import { scopeKeys } from './dedupe-scopes.js';
 import { guardedRunner } from './guarded-runner.js';
 import { insertLeadBatch } from './insert-batch.js';
@@ -10,8 +10,6 @@ import { createGroupCommit, DEFAULT_GROUP_COMMIT, type GroupCommitOptions } from
 import { inTransaction, retryingRollbacks } from './in-transaction.js';
 import { insertOneLead } from './insert-one.js';
 import type { SqlRunner } from './sql-runner.js';
-
-const hasEffects = (lead: NewLead) => lead.addToDnc !== undefined || lead.decision !== undefined;
 
 export interface LeadStoreOptions {
   groupCommit?: GroupCommitOptions;
@@ -24,7 +22,7 @@ export function createLeadStore(backendRunner: SqlRunner, options: LeadStoreOpti
       const outcomes = await insertLeadBatch(tx, leads);
       const effects = leads.flatMap((lead, i) => {
         const outcome = outcomes[i]!;
-        if (!hasEffects(lead)) return [];
+        if (!hasDecisionEffects(lead)) return [];
         const created = outcome.kind === 'inserted';
         return [
           {
