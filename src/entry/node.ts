@@ -3,7 +3,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import pino from 'pino';
 import { createApp } from '../app.js';
 import type { Env } from '../config/env.js';
-import { createApiKeyCheck } from '../http/api-keys.js';
+import { bootstrapApiKeys, createApiKeyCheck } from '../http/api-keys.js';
 import { RuleLoadError } from '../ruleset/rule-error.js';
 import { compileRuleSet } from '../ruleset/rule-set.js';
 import { readRulesDir } from '../ruleset/read-rules-dir.js';
@@ -31,15 +31,15 @@ export async function startNodeServer(env: Env, rawEnv: Record<string, string | 
   if (!loaded.ok) throw new RuleLoadError(loaded.errors);
   const rules = new RulesHolder(loaded.rules);
 
-  let apiKeys = env.LEADGATE_API_KEYS;
-  if (apiKeys.length === 0 && !env.LEADGATE_DEMO) {
-    // Keys created through the admin API are enough, but only if there is a way to create them.
-    if (!env.LEADGATE_ADMIN_TOKEN) throw new Error('LEADGATE_API_KEYS (or LEADGATE_ADMIN_TOKEN, to create keys through the admin API) is required when the demo is off (LEADGATE_DEMO=0)');
-    logger.info({ event: 'auth.stored_keys_only' }, 'LEADGATE_API_KEYS is unset: accepting only API keys created through the admin API');
-  } else if (apiKeys.length === 0) {
-    apiKeys = ['demo'];
-    logger.warn({ event: 'auth.demo_key' }, "LEADGATE_API_KEYS is unset: accepting the demo key 'demo' (and keys created through the admin API); set keys before real use");
-  }
+  const apiKeys = bootstrapApiKeys(
+    {
+      keys: env.LEADGATE_API_KEYS,
+      demo: env.LEADGATE_DEMO,
+      storedKeys: env.LEADGATE_ADMIN_TOKEN !== undefined,
+      missingKeysHint: 'LEADGATE_API_KEYS (or LEADGATE_ADMIN_TOKEN, to create keys through the admin API)',
+    },
+    logger,
+  );
 
   const backend = await openStoreBackend(env, logger);
   const deps = buildNodeDeps({

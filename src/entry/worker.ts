@@ -1,7 +1,7 @@
 import postgres from 'postgres';
 import { createApp } from '../app.js';
 import { parseWorkerEnv, stringBindings } from '../config/worker-env.js';
-import { createApiKeyCheck } from '../http/api-keys.js';
+import { bootstrapApiKeys, createApiKeyCheck } from '../http/api-keys.js';
 import { createOutboxWorker, type OutboxWorker } from '../outbox/worker.js';
 import { RuleLoadError } from '../ruleset/rule-error.js';
 import { ruleFilesFrom } from '../ruleset/rule-file.js';
@@ -44,12 +44,11 @@ function buildIsolate(env: WorkerBindings): Isolate {
   if (!loaded.ok) throw new RuleLoadError(loaded.errors);
   const rules = new RulesHolder(loaded.rules);
 
-  let apiKeys = settings.LEADGATE_API_KEYS;
-  if (apiKeys.length === 0) {
-    if (!settings.LEADGATE_DEMO) throw new Error('LEADGATE_API_KEYS is required when the demo is off (LEADGATE_DEMO=0): wrangler secret put LEADGATE_API_KEYS');
-    apiKeys = ['demo'];
-    logger.warn({ event: 'auth.demo_key' }, "LEADGATE_API_KEYS is unset: accepting only the demo key 'demo'; set keys before real use");
-  }
+  // no admin store on Workers: only bootstrap keys
+  const apiKeys = bootstrapApiKeys(
+    { keys: settings.LEADGATE_API_KEYS, demo: settings.LEADGATE_DEMO, storedKeys: false, missingKeysHint: 'LEADGATE_API_KEYS (wrangler secret put LEADGATE_API_KEYS)' },
+    logger,
+  );
 
   const scope = createRequestScope();
   const deps = buildWorkerDeps({

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { AdminStore, AuditEntry } from '../admin/ports.js';
+import type { Logger } from '../lib/logger.js';
 
 const digest = (key: string) => createHash('sha256').update(key).digest('hex');
 
@@ -12,6 +13,33 @@ export type ApiKeyCheck = (presented: string | undefined) => boolean | Promise<b
 export function createApiKeyCheck(keys: readonly string[]): (presented: string | undefined) => boolean {
   const digests = new Set(keys.map(digest));
   return (presented) => presented !== undefined && presented !== '' && digests.has(digest(presented));
+}
+
+export interface BootstrapKeySettings {
+  /** LEADGATE_API_KEYS */
+  keys: readonly string[];
+  demo: boolean;
+  /** whether keys can be created through the admin API (a store and an admin token) */
+  storedKeys: boolean;
+  /** what to tell an operator who must set LEADGATE_API_KEYS */
+  missingKeysHint: string;
+}
+
+/**
+ * The keys accepted without the store, one policy for every entry: LEADGATE_API_KEYS; unset, the
+ * demo key while the demo is on (with a warning); with the demo off, no bootstrap key at all,
+ * which is a start-up error unless keys can be created through the admin API.
+ */
+export function bootstrapApiKeys(settings: BootstrapKeySettings, logger: Logger): string[] {
+  if (settings.keys.length > 0) return [...settings.keys];
+  const stored = settings.storedKeys ? ' (and keys created through the admin API)' : '';
+  if (settings.demo) {
+    logger.warn({ event: 'auth.demo_key' }, `LEADGATE_API_KEYS is unset: accepting the demo key 'demo'${stored}; set keys before real use`);
+    return ['demo'];
+  }
+  if (!settings.storedKeys) throw new Error(`${settings.missingKeysHint} is required when the demo is off (LEADGATE_DEMO=0)`);
+  logger.info({ event: 'auth.stored_keys_only' }, 'LEADGATE_API_KEYS is unset: accepting only API keys created through the admin API');
+  return [];
 }
 
 export interface ApiKeyRegistry {
