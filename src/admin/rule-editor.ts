@@ -1,6 +1,6 @@
 import { createMutex } from '../lib/mutex.js';
 import type { RuleError } from '../ruleset/rule-error.js';
-import { ruleFileEtag, type RuleFile } from '../ruleset/rule-file.js';
+import { ruleFileEtag, ruleFilesFrom, type RuleFile } from '../ruleset/rule-file.js';
 import { compileRuleSet } from '../ruleset/rule-set.js';
 import type { RulesFolder } from '../ruleset/rules-folder.js';
 import type { ReloadResult } from '../ruleset/rules-reloader.js';
@@ -33,8 +33,9 @@ export interface RuleEditorDeps {
   env?: Record<string, string | undefined>;
 }
 
+/** the folder's files with `path` holding `text`, listed as the loader lists them */
 const withFile = (files: readonly RuleFile[], path: string, text: string): RuleFile[] =>
-  [...files.filter((f) => f.path !== path), { path, text }].sort((a, b) => a.path.localeCompare(b.path));
+  ruleFilesFrom([...files.filter((f) => f.path !== path).map((f) => [f.path, f.text] as const), [path, text] as const]);
 
 function satisfied(precondition: WritePrecondition, current: string | null): boolean {
   if (precondition.kind === 'ifNoneMatch') return current === null;
