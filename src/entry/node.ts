@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
-import { serve, type ServerType } from '@hono/node-server';
-import pino from 'pino';
+import { createAdaptorServer, type ServerType } from '@hono/node-server';
+import pino, { type Logger } from 'pino';
 import { createApp } from '../app.js';
 import type { Env } from '../config/env.js';
 import { bootstrapApiKeys, createApiKeyCheck } from '../http/api-keys.js';
@@ -14,13 +14,18 @@ import { createOutboxWorker } from '../outbox/worker.js';
 import { createOutboxStore } from '../store/outbox-store.js';
 import { buildNodeDeps } from './node-deps.js';
 import { openStoreBackend } from './open-store.js';
+import type { StoreBackend } from '../store/sql-runner.js';
 
 export interface RunningServer {
   port: number;
   close(): Promise<void>;
 }
 
-/** Node entry: environment → dependencies → HTTP server. Configuration errors throw before listening. */
+/**
+ * Node entry: environment → dependencies → HTTP server. A rules error throws before the port is
+ * bound; a taken port throws before the data folder is touched; a held data folder throws before
+ * anything is served.
+ */
 export async function startNodeServer(env: Env, rawEnv: Record<string, string | undefined> = {}): Promise<RunningServer> {
   // Asynchronous writes: lines logged while a write is in flight go out together in one syscall
   // (a synchronous write per request line cost a measurable share of an insert's CPU); pino
@@ -31,42 +36,22 @@ export async function startNodeServer(env: Env, rawEnv: Record<string, string | 
   if (!loaded.ok) throw new RuleLoadError(loaded.errors);
   const rules = new RulesHolder(loaded.rules);
 
-  const apiKeys = bootstrapApiKeys(
-    {
-      keys: env.LEADGATE_API_KEYS,
-      demo: env.LEADGATE_DEMO,
-      storedKeys: env.LEADGATE_ADMIN_TOKEN !== undefined,
-      missingKeysHint: 'LEADGATE_API_KEYS (or LEADGATE_ADMIN_TOKEN, to create keys through the admin API)',
-    },
-    logger,
-  );
+  // The port first: a second `npm start` must fail on the port before it touches the data folder.
+  let appReady!: (app: ReturnType<typeof createApp>) => void;
+  const ready = new Promise<ReturnType<typeof createApp>>((resolve) => (appReady = resolve));
+  // Requests that arrive while the store opens wait for it rather than being refused.
+  const server = createAdaptorServer({ fetch: async (request, bindings) => (await ready).fetch(request, bindings) });
+  const port = await listen(server, env.PORT);
 
-  const backend = await openStoreBackend(env, logger);
-  const deps = buildNodeDeps({
-    backend,
-    rules,
-    logger,
-    config: {
-      isApiKey: createApiKeyCheck(apiKeys),
-      maxBatch: env.LEADGATE_MAX_BATCH,
-      maxBodyBytes: env.LEADGATE_MAX_BODY_BYTES,
-      demo: env.LEADGATE_DEMO,
-      adminToken: env.LEADGATE_ADMIN_TOKEN,
-    },
-    admission: { slots: env.LEADGATE_MAX_CONCURRENCY, queueTimeoutMs: env.LEADGATE_QUEUE_TIMEOUT_MS },
-    defaultMetrics: true,
-    rulesFolder: { dir: env.RULES_DIR, holder: rules, env: rawEnv },
-  });
-  const app = createApp(deps);
-  const outbox = createOutboxWorker({ store: createOutboxStore(backend.runner), crm: deps.crm, rules, logger });
-  outbox.start();
-  const reloader = watchRules(env.RULES_DIR, rules, logger, { reloader: deps.reloader });
-
-  const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, port: env.PORT }, () => resolve(s));
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : env.PORT;
+  let started: Started;
+  try {
+    started = await startServices(env, rawEnv, logger, rules, port);
+  } catch (error) {
+    await new Promise((resolve) => server.close(resolve));
+    throw error;
+  }
+  const { deps, backend, outbox, reloader } = started;
+  appReady(started.app);
   logger.info({ event: 'server.listening', port, store: backend.kind, rulesDir: env.RULES_DIR }, `leadgate listening on :${port}`);
 
   return {
@@ -95,4 +80,80 @@ export async function startNodeServer(env: Env, rawEnv: Record<string, string | 
       logger.flush();
     },
   };
+}
+
+/** Binds the port, or says in one line why it cannot (the default would be an unhandled 'error' event). */
+function listen(server: ServerType, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') reject(new Error(`port ${port} is already in use (another leadgate, or another program): stop it, or set PORT to a free port`));
+      else if (error.code === 'EACCES') reject(new Error(`port ${port} needs privileges this process does not have: set PORT to a port above 1023`));
+      else reject(error);
+    };
+    server.once('error', onError);
+    server.listen(port, () => {
+      server.off('error', onError);
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    });
+  });
+}
+
+interface Started {
+  app: ReturnType<typeof createApp>;
+  deps: ReturnType<typeof buildNodeDeps>;
+  backend: StoreBackend;
+  outbox: ReturnType<typeof createOutboxWorker>;
+  reloader: ReturnType<typeof watchRules>;
+}
+
+/** Store, pipeline dependencies and background workers, once the port is ours. */
+async function startServices(env: Env, rawEnv: Record<string, string | undefined>, logger: Logger, rules: RulesHolder, port: number): Promise<Started> {
+  const apiKeys = bootstrapApiKeys(
+    {
+      keys: env.LEADGATE_API_KEYS,
+      demo: env.LEADGATE_DEMO,
+      storedKeys: env.LEADGATE_ADMIN_TOKEN !== undefined,
+      missingKeysHint: 'LEADGATE_API_KEYS (or LEADGATE_ADMIN_TOKEN, to create keys through the admin API)',
+    },
+    logger,
+  );
+
+  const backend = await openStoreBackend(env, logger, { command: 'serve', port });
+  try {
+    return startOnStore(env, rawEnv, logger, rules, backend, apiKeys);
+  } catch (error) {
+    await backend.close();
+    throw error;
+  }
+}
+
+function startOnStore(
+  env: Env,
+  rawEnv: Record<string, string | undefined>,
+  logger: Logger,
+  rules: RulesHolder,
+  backend: StoreBackend,
+  apiKeys: ReturnType<typeof bootstrapApiKeys>,
+): Started {
+  const deps = buildNodeDeps({
+    backend,
+    rules,
+    logger,
+    config: {
+      isApiKey: createApiKeyCheck(apiKeys),
+      maxBatch: env.LEADGATE_MAX_BATCH,
+      maxBodyBytes: env.LEADGATE_MAX_BODY_BYTES,
+      demo: env.LEADGATE_DEMO,
+      adminToken: env.LEADGATE_ADMIN_TOKEN,
+    },
+    admission: { slots: env.LEADGATE_MAX_CONCURRENCY, queueTimeoutMs: env.LEADGATE_QUEUE_TIMEOUT_MS },
+    defaultMetrics: true,
+    rulesFolder: { dir: env.RULES_DIR, holder: rules, env: rawEnv },
+  });
+  const app = createApp(deps);
+  const outbox = createOutboxWorker({ store: createOutboxStore(backend.runner), crm: deps.crm, rules, logger });
+  outbox.start();
+  const reloader = watchRules(env.RULES_DIR, rules, logger, { reloader: deps.reloader });
+  return { app, deps, backend, outbox, reloader };
 }

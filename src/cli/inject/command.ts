@@ -135,7 +135,7 @@ export async function injectCommand(argv: string[], io: InjectIo = { stdout: pro
     // everything before the first row is sent is configuration: the file, the environment, the rules, the target, the store or server
     reader?.close();
     say(`leadgate inject: ${error instanceof Error ? error.message : String(error)}`);
-    return 2;
+    return error instanceof InjectStop ? error.exitCode : 2;
   }
 
   const base = resolve(options.file);

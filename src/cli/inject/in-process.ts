@@ -5,6 +5,7 @@ import type { Env } from '../../config/env.js';
 import { createLogger } from '../../entry/logger.js';
 import { buildNodeDeps } from '../../entry/node-deps.js';
 import { openStoreBackend } from '../../entry/open-store.js';
+import { DataDirInUseError } from '../../store/backends/data-dir-lock.js';
 import { injectLeads } from '../../pipeline/inject-leads.js';
 import { StoreUnavailableError } from '../../pipeline/ports.js';
 import { resolveTarget, type TargetIds } from '../../pipeline/target.js';
@@ -23,6 +24,16 @@ export interface InProcessOptions {
   allowDuplicates: boolean;
   /** notes on stderr (retries) */
   warn: (line: string) => void;
+}
+
+/**
+ * Nothing is written when the folder is held: the embedded store belongs to one process, so the
+ * rows go through the process that holds it.
+ */
+function dataDirInUseAdvice(error: DataDirInUseError): string {
+  const port = error.holder?.port;
+  const url = port ? `http://127.0.0.1:${port}` : 'http://<server>:<port>';
+  return `${error.message}; nothing was imported. Send the rows to that server instead: leadgate inject <file> --template N --campaign N --allocation N --url ${url} --api-key <key>`;
 }
 
 /** Where the store is, without credentials: `postgres://host:port/db` or `pglite:/abs/dir`. */
@@ -70,8 +81,9 @@ export async function openInProcessSender(options: InProcessOptions): Promise<Ba
   const logger = createLogger(options.rawEnv.LOG_LEVEL ? env.LOG_LEVEL : 'warn', pino.destination({ dest: 2, sync: true }));
   let backend;
   try {
-    backend = await openStoreBackend(env, logger);
+    backend = await openStoreBackend(env, logger, { command: 'inject' });
   } catch (error) {
+    if (error instanceof DataDirInUseError) throw new InjectStop(dataDirInUseAdvice(error), 1);
     throw new InjectStop(`cannot open the lead store (${storeDestination(env)}): ${(error as Error).message}`, 2);
   }
   const deps = buildNodeDeps({
