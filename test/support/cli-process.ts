@@ -2,7 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
 export const ROOT = new URL('../..', import.meta.url).pathname;
-const CLI = new URL('../../src/cli/main.ts', import.meta.url).pathname;
+export const CLI = new URL('../../src/cli/main.ts', import.meta.url).pathname;
+/** tsx by path, so a child started in another folder finds it */
+export const TSX = new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url).href;
 
 /** The environment a CLI child gets: this process's, less whatever would pick its store, rules, keys or port, plus `env`. */
 export function childEnv(env: Record<string, string | undefined>): Record<string, string | undefined> {
@@ -22,7 +24,7 @@ export interface CliRun {
 /** Runs `leadgate <args>` to its end. */
 export function runCli(args: string[], env: Record<string, string | undefined> = {}, input?: string): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: ROOT, env: childEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], { cwd: ROOT, env: childEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -45,8 +47,8 @@ export interface ServerProcess {
 }
 
 /** `leadgate serve` as its own process, resolved once it logs server.listening. */
-export function startServerProcess(env: Record<string, string | undefined>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve'], { cwd: ROOT, env: childEnv({ PORT: '0', ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
+export function startServerProcess(env: Record<string, string | undefined>, cwd = ROOT): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ['--import', TSX, CLI, 'serve'], { cwd, env: childEnv({ PORT: '0', ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: Array<Record<string, unknown>> = [];
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
