@@ -1,6 +1,6 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +24,7 @@ import { backticked, blocksNamed, codeBlocks, readDoc, shownOutput, tableRows, t
 
 const run = promisify(execFile);
 const SHIPPED_RULES = fileURLToPath(new URL('../../rules', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const webForm = readDoc('docs/integrations/web-form.md');
 const leadConduit = readDoc('docs/integrations/leadconduit.md');
 
@@ -109,7 +110,7 @@ describe('docs/integrations/web-form.md', () => {
     expect(rules.duplicateCheck).toBeDefined();
   });
 
-  /** Writes the doc's hook module (and, for the package variant, a stand-in package) and runs send-one.mjs. */
+  /** Writes the doc's hook module and send-one.mjs into a folder of the scratch dir and runs it. */
   async function runSendOne(hook: CodeBlock, folder: string) {
     const dir = join(scratch, folder);
     await mkdir(dir, { recursive: true });
@@ -129,28 +130,9 @@ describe('docs/integrations/web-form.md', () => {
 
   it('the standardwebhooks snippet calls the package as its API is (same event: the first answer again)', async () => {
     expect(packageHook!.firstLine).toContain('standardwebhooks');
-    // The package is not a dependency of leadgate. This stand-in implements the API the snippet uses
-    // as the package documents it (standard-webhooks/standard-webhooks, libraries/javascript): the
-    // constructor takes a `whsec_` secret and base64-decodes the rest, `sign(id, date, payload)`
-    // returns `v1,<base64 HMAC-SHA256 of "id.seconds.payload">`. A snippet that passed the arguments
-    // in another order, or milliseconds, would be refused with 401 here.
-    const pkg = join(scratch, 'package', 'node_modules', 'standardwebhooks');
-    await mkdir(pkg, { recursive: true });
-    await writeFile(join(pkg, 'package.json'), JSON.stringify({ name: 'standardwebhooks', type: 'module', main: 'index.js' }));
-    await writeFile(
-      join(pkg, 'index.js'),
-      [
-        "import { createHmac } from 'node:crypto';",
-        'export class Webhook {',
-        "  constructor(secret) { this.key = Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64'); }",
-        '  sign(msgId, timestamp, payload) {',
-        "    if (!(timestamp instanceof Date)) throw new Error('timestamp must be a Date');",
-        '    const seconds = Math.floor(timestamp.getTime() / 1000);',
-        "    return `v1,${createHmac('sha256', this.key).update(`${msgId}.${seconds}.${payload}`).digest('base64')}`;",
-        '  }',
-        '}',
-      ].join('\n'),
-    );
+    // The real package (a dev dependency), found from the scratch folder as the reader's project would find it.
+    await mkdir(join(scratch, 'package'), { recursive: true });
+    await symlink(join(ROOT, 'node_modules'), join(scratch, 'package', 'node_modules'), 'dir');
     expect(await runSendOne(packageHook!, 'package')).toBe(shownOutput(sendOne!, '//'));
   });
 
