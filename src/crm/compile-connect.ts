@@ -1,5 +1,5 @@
 import type { Scalar } from '../leads/scalar.js';
-import { envRefResolver } from '../ruleset/env-refs.js';
+import { envRefResolver, requireEnvRef, SECRET_HEADER_NAME } from '../ruleset/env-refs.js';
 import { zodErrorToRuleErrors, type RuleError } from '../ruleset/rule-error.js';
 import { callDeadlineMs } from './backoff.js';
 import { connectSchema, type AdaptorRow } from './connect-schema.js';
@@ -63,7 +63,8 @@ export function connectNameFromFile(file: string): string {
   return dot > 0 ? base.slice(0, dot) : base;
 }
 
-export function compileConnect(raw: unknown, file: string, env: Record<string, string | undefined>): CompileConnectResult {
+/** `demoFile`: the file says `demo: true`, so literal secrets are allowed in it (SPEC 3.2). */
+export function compileConnect(raw: unknown, file: string, env: Record<string, string | undefined>, demoFile = false): CompileConnectResult {
   const parsed = connectSchema.safeParse(raw);
   if (!parsed.success) return { ok: false, errors: zodErrorToRuleErrors(file, parsed.error) };
   const spec = parsed.data;
@@ -79,6 +80,7 @@ export function compileConnect(raw: unknown, file: string, env: Record<string, s
     const path = `headers.${name}`;
     if (!HEADER_NAME.test(name)) fail(path, `"${name}" is not a valid header name`);
     else if (FORBIDDEN_HEADERS.has(name.toLowerCase())) fail(path, `header ${name} is set by leadgate and cannot be configured`);
+    if (SECRET_HEADER_NAME.test(name) && !demoFile) requireEnvRef(value, path, fail);
     const resolved = resolve(value, path);
     if (/[\r\n\0]/.test(resolved)) fail(path, `header ${name} contains a line break or NUL (after \${env:} resolution)`);
     headers[name] = resolved;

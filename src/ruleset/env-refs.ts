@@ -22,3 +22,17 @@ export function envRefResolver(env: Record<string, string | undefined>, secrets:
       return value;
     });
 }
+
+/** Header names that carry credentials (SPEC 3.2): their values must come from the environment. */
+export const SECRET_HEADER_NAME = /auth|key|token|secret/i;
+
+/**
+ * A secret written into a rule file is a secret in every copy of the folder (repositories,
+ * bundles, backups). Only a `demo: true` file, loaded only while the demo is on, may hold one.
+ */
+export function requireEnvRef(value: string, path: string, fail: (path: string, message: string) => void): void {
+  // a malformed reference is the resolver's to report
+  if (!value.includes('${')) {
+    fail(path, 'a secret must come from the environment: write ${env:NAME} (a literal secret is allowed only in a file marked demo: true)');
+  }
+}

@@ -104,3 +104,15 @@ export function parseRuleFile(file: RuleFile): { ok: true; data: unknown } | { o
   }
   return { ok: true, data: doc.toJS({ maxAliasCount: 100 }) };
 }
+
+/**
+ * `demo: true` at the top of any rule file marks it as part of the shipped demo (SPEC 3.2): it is
+ * loaded only while LEADGATE_DEMO is on, and it may hold literal secrets. The key is taken off
+ * before the file's own schema sees it, so every kind of file accepts it the same way.
+ */
+export function takeDemoFlag(data: unknown, file: string): { ok: true; data: unknown; demo: boolean } | { ok: false; errors: RuleError[] } {
+  if (typeof data !== 'object' || data === null || Array.isArray(data) || !('demo' in data)) return { ok: true, data, demo: false };
+  const { demo, ...rest } = data as Record<string, unknown>;
+  if (typeof demo !== 'boolean') return { ok: false, errors: [{ file, path: 'demo', message: 'must be true or false' }] };
+  return { ok: true, data: rest, demo };
+}

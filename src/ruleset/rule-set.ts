@@ -2,7 +2,8 @@ import { compileConnect, connectNameFromFile, type CompiledConnect } from '../cr
 import { compileDialer, type Dialer } from './dialer.js';
 import { compileDuplicateCheck, type CompiledTable } from './duplicate-check/compile.js';
 import type { RuleError } from './rule-error.js';
-import { parseRuleFile, ruleFileEtag, type RuleFile } from './rule-file.js';
+import { parseRuleFile, ruleFileEtag, takeDemoFlag, type RuleFile } from './rule-file.js';
+import { envSchema } from '../config/env.js';
 import { compileSource, type CompiledSource } from './sources.js';
 
 /** Everything the rules folder configures, compiled once per load and never mutated. */
@@ -14,6 +15,8 @@ export interface RuleSet {
   /** inbound webhook sources by name (`sources/<name>.yaml`) */
   sources: ReadonlyMap<string, CompiledSource>;
   files: ReadonlyArray<{ path: string; etag: string }>;
+  /** files marked `demo: true`: loaded (demo on) or left out (demo off) */
+  demoFiles: { loaded: readonly string[]; skipped: readonly string[] };
 }
 
 export type RuleSetResult = { ok: true; rules: RuleSet } | { ok: false; errors: RuleError[] };
@@ -30,22 +33,48 @@ function single(files: readonly RuleFile[], names: string[], errors: RuleError[]
   return present[0];
 }
 
+/** Whether the demo is on, read as the entries read LEADGATE_DEMO. */
+export function demoEnabled(env: Record<string, string | undefined>): boolean {
+  return envSchema.shape.LEADGATE_DEMO.parse(env.LEADGATE_DEMO === '' ? undefined : env.LEADGATE_DEMO);
+}
+
+/** `missing` names a file that is there but was left out as a demo file: say so, not just "missing". */
+function demoHint(path: string, skipped: readonly string[]): string {
+  return skipped.includes(path) ? ` (${path} is marked demo: true and is loaded only while LEADGATE_DEMO is on)` : '';
+}
+
 /**
  * Compiles a whole rules folder. Every file is checked and every error collected, so an admin
  * sees all problems of an edit at once; a set with any error is never partly used.
- * `env` resolves `${env:NAME}` secrets in connects.
+ * `env` resolves `${env:NAME}` secrets and says whether the demo is on (LEADGATE_DEMO).
  */
-export function compileRuleSet(files: readonly RuleFile[], env: Record<string, string | undefined> = {}): RuleSetResult {
+export function compileRuleSet(allFiles: readonly RuleFile[], env: Record<string, string | undefined> = {}): RuleSetResult {
   const errors: RuleError[] = [];
   const parsed = new Map<string, unknown>();
-  for (const file of files) {
+  const demoFiles = new Set<string>();
+  const skipped: string[] = [];
+  const demo = demoEnabled(env);
+  for (const file of allFiles) {
     const result = parseRuleFile(file);
-    if (result.ok) parsed.set(file.path, result.data);
-    else errors.push(...result.errors);
+    const flagged = result.ok ? takeDemoFlag(result.data, file.path) : result;
+    if (!flagged.ok) {
+      errors.push(...flagged.errors);
+      continue;
+    }
+    if (flagged.demo && !demo) {
+      skipped.push(file.path);
+      continue;
+    }
+    if (flagged.demo) demoFiles.add(file.path);
+    parsed.set(file.path, flagged.data);
   }
+  const files = allFiles.filter((f) => !skipped.includes(f.path));
 
   const dialerPath = single(files, DIALER_FILES, errors);
-  if (!dialerPath) errors.push({ file: 'dialer.yaml', path: '', message: 'missing: the rules folder needs a dialer.yaml' });
+  if (!dialerPath) {
+    const hint = DIALER_FILES.map((p) => demoHint(p, skipped)).join('');
+    errors.push({ file: 'dialer.yaml', path: '', message: `missing: the rules folder needs a dialer.yaml${hint}` });
+  }
   let dialer: Dialer | undefined;
   if (dialerPath && parsed.has(dialerPath)) {
     const compiled = compileDialer(parsed.get(dialerPath), dialerPath);
@@ -55,7 +84,7 @@ export function compileRuleSet(files: readonly RuleFile[], env: Record<string, s
 
   const connects = new Map<string, CompiledConnect>();
   for (const file of files.filter((f) => CONNECT_FILE.test(f.path) && parsed.has(f.path))) {
-    const compiled = compileConnect(parsed.get(file.path), file.path, env);
+    const compiled = compileConnect(parsed.get(file.path), file.path, env, demoFiles.has(file.path));
     if (!compiled.ok) errors.push(...compiled.errors);
     else if (connects.has(compiled.connect.name)) errors.push({ file: file.path, path: '', message: `a connect named '${compiled.connect.name}' already exists` });
     else connects.set(connectNameFromFile(file.path), compiled.connect);
@@ -70,14 +99,15 @@ export function compileRuleSet(files: readonly RuleFile[], env: Record<string, s
       duplicateCheck = compiled.table;
       const connectFile = files.some((f) => f.path.startsWith(`connects/${compiled.table.connect}.`));
       if (!connects.has(compiled.table.connect) && !connectFile) {
-        errors.push({ file: tablePath, path: 'connect', message: `names no connect: expected connects/${compiled.table.connect}.yaml` });
+        const expected = `connects/${compiled.table.connect}.yaml`;
+        errors.push({ file: tablePath, path: 'connect', message: `names no connect: expected ${expected}${demoHint(expected, skipped)}` });
       }
     }
   }
 
   const sources = new Map<string, CompiledSource>();
   for (const file of files.filter((f) => SOURCE_FILE.test(f.path) && parsed.has(f.path))) {
-    const compiled = compileSource(parsed.get(file.path), file.path, env, dialer);
+    const compiled = compileSource(parsed.get(file.path), file.path, env, dialer, demoFiles.has(file.path));
     if (!compiled.ok) errors.push(...compiled.errors);
     else if (sources.has(compiled.source.name)) errors.push({ file: file.path, path: '', message: `a source named '${compiled.source.name}' already exists` });
     else sources.set(compiled.source.name, compiled.source);
@@ -91,7 +121,7 @@ export function compileRuleSet(files: readonly RuleFile[], env: Record<string, s
             errors.push({
               file: dialerPath!,
               path: `templates[${templateIndex}].dispositions[${i}].actions[${k}].webhook`,
-              message: `names no connect: expected connects/${action.webhook}.yaml`,
+              message: `names no connect: expected connects/${action.webhook}.yaml${demoHint(`connects/${action.webhook}.yaml`, skipped)}`,
             });
           }
         }),
@@ -102,6 +132,13 @@ export function compileRuleSet(files: readonly RuleFile[], env: Record<string, s
   if (errors.length > 0 || !dialer) return { ok: false, errors };
   return {
     ok: true,
-    rules: { dialer, connects, duplicateCheck, sources, files: files.map((f) => ({ path: f.path, etag: ruleFileEtag(f) })) },
+    rules: {
+      dialer,
+      connects,
+      duplicateCheck,
+      sources,
+      files: files.map((f) => ({ path: f.path, etag: ruleFileEtag(f) })),
+      demoFiles: { loaded: [...demoFiles], skipped },
+    },
   };
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { compileJsonPath, type CompiledPath } from './jsonpath/compile.js';
 import type { Dialer } from './dialer.js';
-import { envRefResolver } from './env-refs.js';
+import { envRefResolver, requireEnvRef } from './env-refs.js';
 import { zodErrorToRuleErrors, type RuleError } from './rule-error.js';
 
 const id = z.number().int().positive();
@@ -41,14 +41,18 @@ export function sourceNameFromFile(file: string): string {
   return file.replace(/^sources\//, '').replace(/\.(ya?ml|json)$/i, '');
 }
 
-export function compileSource(raw: unknown, file: string, env: Record<string, string | undefined>, dialer: Dialer | undefined): { ok: true; source: CompiledSource } | { ok: false; errors: RuleError[] } {
+/** `demoFile`: the file says `demo: true`, so literal secrets are allowed in it (SPEC 3.2). */
+export function compileSource(raw: unknown, file: string, env: Record<string, string | undefined>, dialer: Dialer | undefined, demoFile = false): { ok: true; source: CompiledSource } | { ok: false; errors: RuleError[] } {
   const parsed = sourceSchema.safeParse(raw);
   if (!parsed.success) return { ok: false, errors: zodErrorToRuleErrors(file, parsed.error) };
   const spec = parsed.data;
   const errors: RuleError[] = [];
   const fail = (path: string, message: string) => errors.push({ file, path, message });
   const resolve = envRefResolver(env, new Set(), fail);
-  const secrets = spec.signature.secrets.map((s, i) => resolve(s, `signature.secrets[${i}]`));
+  const secrets = spec.signature.secrets.map((s, i) => {
+    if (!demoFile) requireEnvRef(s, `signature.secrets[${i}]`, fail);
+    return resolve(s, `signature.secrets[${i}]`);
+  });
 
   const compile = (key: string, path: string): CompiledPath | undefined => {
     const compiled = compileJsonPath(key);

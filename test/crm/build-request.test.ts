@@ -130,6 +130,8 @@ describe('redactRequest', () => {
       adaptor: [{ field: 'note', mappedTo: 'note' }],
     },
     env,
+    // a literal credential header loads only in a demo file; redaction must still hide it
+    true,
   );
 
   it('replaces every secret and every credential header, leaving the request itself intact', () => {
