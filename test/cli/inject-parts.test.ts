@@ -4,11 +4,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
+import { CommanderError } from 'commander';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppliedUpdates } from '../../src/cli/inject/applied-updates.js';
-import { injectCommand, parseInjectArgs } from '../../src/cli/inject/command.js';
+import { runInject } from '../../src/cli/inject/command.js';
+import { parseInjectArgs } from '../../src/cli/inject/options.js';
 import { injectUrl, openHttpSender } from '../../src/cli/inject/http-sender.js';
 import { actionOf, derivedExternalId, prepareRow } from '../../src/cli/inject/prepare-row.js';
 import { InputError, openRows, type SourceRow } from '../../src/cli/inject/read-rows.js';
@@ -147,37 +148,73 @@ describe('applied updates', () => {
 
 describe('arguments', () => {
   const env = {};
-  it('parses the options and refuses bad ones', () => {
-    expect(parseInjectArgs(['f.csv', '--template', '1', '--campaign', '10', '--allocation', '100'], env)).toMatchObject({
+  const target = ['--template', '1', '--campaign', '10', '--allocation', '100'];
+  /** The error parseInjectArgs throws for `argv`, as the CLI would report it. */
+  const refusal = (argv: string[], environment: Record<string, string> = env) => {
+    try {
+      parseInjectArgs(argv, environment);
+    } catch (error) {
+      expect(error).toBeInstanceOf(CommanderError);
+      return error as CommanderError;
+    }
+    throw new Error(`accepted: ${argv.join(' ')}`);
+  };
+
+  it('parses the options, with their defaults', () => {
+    expect(parseInjectArgs(['f.csv', ...target], env)).toEqual({
       file: 'f.csv',
+      templateId: '1',
+      campaignId: '10',
+      allocationId: '100',
       batchSize: 500,
       allowDuplicates: false,
+      json: false,
+      progressIntervalMs: 5000,
     });
-    expect(parseInjectArgs(['f.csv', '--template', '1', '--campaign', '10', '--allocation', '100', '--url', 'http://x', '--batch-size', '20'], { LEADGATE_API_KEY: 'k' })).toMatchObject({
+    expect(parseInjectArgs(['f.csv', ...target, '--url', 'http://x', '--batch-size', '20', '--allow-duplicates', '--json', '--progress-interval', '0.5'], { LEADGATE_API_KEY: 'k' })).toMatchObject({
       url: 'http://x',
       apiKey: 'k',
       batchSize: 20,
+      allowDuplicates: true,
+      json: true,
+      progressIntervalMs: 500,
     });
-    expect(() => parseInjectArgs(['f.csv', '--template', '1', '--campaign', '10'], env)).toThrow(/--allocation are required/);
-    expect(() => parseInjectArgs(['f.csv', '--template', '1', '--campaign', '10', '--allocation', '1', '--batch-size', '0'], env)).toThrow(InjectStop);
-    expect(() => parseInjectArgs(['f.csv', '--template', '1', '--campaign', '10', '--allocation', '1', '--url', 'http://x'], env)).toThrow(/--api-key/);
-    expect(() => parseInjectArgs(['f.csv', '--nope'], env)).toThrow();
+    // the option wins over the environment
+    expect(parseInjectArgs(['f.csv', ...target, '--url', 'http://x', '--api-key', 'given'], { LEADGATE_API_KEY: 'k' }).apiKey).toBe('given');
+    expect(parseInjectArgs(['f.csv', ...target, '--batch-size', '10000'], env).batchSize).toBe(10_000);
   });
 
-  it('exits 2 with the usage on a usage error, and on a file it cannot read', async () => {
-    const run = async (argv: string[]) => {
-      const stdout = new PassThrough();
-      const stderr = new PassThrough();
-      let err = '';
-      stderr.on('data', (chunk) => (err += String(chunk)));
-      const code = await injectCommand(argv, { stdout: stdout as unknown as NodeJS.WriteStream, stderr: stderr as unknown as NodeJS.WriteStream, env: {} });
-      return { code, err };
-    };
-    expect(await run(['--template', '1'])).toMatchObject({ code: 2, err: expect.stringContaining('usage: leadgate inject') });
-    expect(await run([join(dir, 'missing.csv'), '--template', '1', '--campaign', '10', '--allocation', '100'])).toMatchObject({
-      code: 2,
-      err: expect.stringContaining('cannot read'),
-    });
+  it('refuses bad arguments as usage errors (exit code 2) naming what is wrong', () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['f.csv', '--template', '1', '--campaign', '10'], /required option --allocation <id> not specified/],
+      [['f.csv', '--campaign', '10'], /required options --template <id>, --allocation <id> not specified/],
+      [target, /missing required argument 'file'/],
+      [['f.csv', 'g.csv', ...target], /too many arguments/],
+      [['f.csv', ...target, '--batch-size', '0'], /'--batch-size <rows>' argument '0' is invalid\. It must be an integer from 1 to 10000/],
+      [['f.csv', ...target, '--batch-size', '10001'], /argument '10001' is invalid/],
+      [['f.csv', ...target, '--batch-size', '1e3'], /argument '1e3' is invalid/],
+      [['f.csv', ...target, '--progress-interval', '0'], /'--progress-interval <seconds>' argument '0' is invalid/],
+      [['f.csv', ...target, '--progress-interval', ' '], /argument ' ' is invalid/],
+      [['f.csv', ...target, '--url', 'http://x'], /--url needs --api-key \(or LEADGATE_API_KEY\)/],
+      [['f.csv', ...target, '--api-key', 'k'], /--api-key goes with --url/],
+      [['f.csv', '--nope', ...target], /unknown option '--nope'/],
+    ];
+    for (const [argv, message] of cases) {
+      const error = refusal(argv);
+      expect(error.message, argv.join(' ')).toMatch(message);
+      expect(error.exitCode, argv.join(' ')).toBe(2);
+    }
+    // LEADGATE_API_KEY alone is not an --api-key without --url
+    expect(parseInjectArgs(['f.csv', ...target], { LEADGATE_API_KEY: 'k' }).apiKey).toBeUndefined();
+    expect(refusal(['--help'])).toMatchObject({ exitCode: 0, code: 'commander.helpDisplayed' });
+  });
+
+  it('exits 2 on a file it cannot read', async () => {
+    let err = '';
+    const sink = (write: (text: string) => void) => ({ write: (text: string) => (write(text), true), isTTY: false }) as unknown as NodeJS.WriteStream;
+    const options = parseInjectArgs([join(dir, 'missing.csv'), ...target], env);
+    const code = await runInject(options, { stdout: sink(() => {}), stderr: sink((text) => (err += text)), env: {} });
+    expect({ code, err }).toMatchObject({ code: 2, err: expect.stringContaining('cannot read') });
   });
 });
 

@@ -1,18 +1,16 @@
-import { spawn } from 'node:child_process';
 import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { serve, type ServerType } from '@hono/node-server';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { API_KEY, BASIC_RULES, createTestApp, type TestApp } from '../support/test-app.js';
 import { openTestBackend, SERVER_URL, type TestBackend } from '../support/test-backend.js';
+import { runLeadgate } from './cli-process.js';
 import { COLUMNS, expectations, writeFixtureCsv } from './inject-fixture.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** 100,000 rows on a PostgreSQL server; 20,000 on PGlite, which is slower and runs in the CLI's own process. */
 const ROWS = SERVER_URL ? 100_000 : 20_000;
 /** Peak RSS of the CLI process: Node, tsx and leadgate take about 200 MB; PGlite about 300 MB more. */
@@ -33,27 +31,8 @@ interface Summary {
   stopped: string | null;
 }
 
-/** The environment of the CLI: the test's, without anything that would point it at another store. */
-function cliEnv(extra: Record<string, string>): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && !/^(DATABASE_URL|TEST_DATABASE_URL|LEADGATE_|RULES_DIR|LOG_LEVEL|VITEST|NODE_OPTIONS)/.test(k)) env[k] = v;
-  }
-  return { ...env, RULES_DIR: BASIC_RULES, ...extra };
-}
-
-/** Runs `leadgate inject` as its own process, as a user would. */
-function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'inject', ...args], { cwd: ROOT, env: cliEnv(env) });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += String(chunk)));
-    child.stderr.on('data', (chunk) => (stderr += String(chunk)));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** Runs `leadgate inject` as its own process, with the test's rules. */
+const runCli = (args: string[], env: Record<string, string>) => runLeadgate(['inject', ...args], { RULES_DIR: BASIC_RULES, ...env });
 
 function summaryOf(run: { stdout: string; stderr: string }): Summary {
   try {

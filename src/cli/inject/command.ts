@@ -1,9 +1,10 @@
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { parseEnv } from '../../config/env.js';
+import type { CliIo } from '../usage.js';
 import { AppliedUpdates, hashFile } from './applied-updates.js';
 import { openHttpSender } from './http-sender.js';
 import { openInProcessSender } from './in-process.js';
+import type { InjectOptions } from './options.js';
 import { prepareRow, type RowAction } from './prepare-row.js';
 import { createProgress } from './progress.js';
 import { InputError, openRows, type RowReader, type SourceRow } from './read-rows.js';
@@ -11,102 +12,9 @@ import { RejectedFile } from './rejected-file.js';
 import { InjectStop, type BatchSender, type RowResult } from './sender.js';
 import { n, Tally } from './tally.js';
 
-export const INJECT_USAGE = `usage: leadgate inject <file.csv|file.json|file.jsonl> --template N --campaign N --allocation N
-         [--url U --api-key K] [--batch-size 500] [--allow-duplicates] [--json] [--progress-interval S]
-  Streams the file's rows through the lead injector (njAction ADD, MODIFY, REALLOCATE) in batches:
-  in this process with the server's environment (DATABASE_URL or LEADGATE_DATA_DIR, RULES_DIR), or,
-  with --url, against a running server (the key may also come from LEADGATE_API_KEY).
-  Rejected rows go to <file>.rejected.csv. Running the same file again creates nothing twice.
-  Exit 0: every row accepted or already imported; 1: some rejected (or the import stopped); 2: usage or configuration.`;
-
-const MAX_BATCH = 10_000;
-const DECIMAL = /^\d+$/;
-
-class HelpRequested extends Error {}
-
-export interface InjectOptions {
-  file: string;
-  templateId: string;
-  campaignId: string;
-  allocationId: string;
-  url?: string;
-  apiKey?: string;
-  batchSize: number;
-  allowDuplicates: boolean;
-  json: boolean;
-  progressIntervalMs: number;
-}
-
-export function parseInjectArgs(argv: string[], env: Record<string, string | undefined>): InjectOptions {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      template: { type: 'string' },
-      campaign: { type: 'string' },
-      allocation: { type: 'string' },
-      url: { type: 'string' },
-      'api-key': { type: 'string' },
-      'batch-size': { type: 'string', default: '500' },
-      'allow-duplicates': { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-      'progress-interval': { type: 'string', default: '5' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  if (values.help) throw new HelpRequested();
-  if (positionals.length !== 1) throw new InjectStop('give exactly one file', 2);
-  const { template, campaign, allocation } = values;
-  if (template === undefined || campaign === undefined || allocation === undefined) {
-    throw new InjectStop('--template, --campaign and --allocation are required', 2);
-  }
-  const batchSize = Number(values['batch-size']);
-  if (!DECIMAL.test(values['batch-size']) || batchSize < 1 || batchSize > MAX_BATCH) {
-    throw new InjectStop(`--batch-size must be an integer from 1 to ${MAX_BATCH}`, 2);
-  }
-  const interval = Number(values['progress-interval']);
-  if (!Number.isFinite(interval) || interval <= 0) throw new InjectStop('--progress-interval must be a number of seconds', 2);
-  const apiKey = values['api-key'] ?? env.LEADGATE_API_KEY;
-  if (values.url !== undefined && !apiKey) throw new InjectStop('--url needs --api-key (or LEADGATE_API_KEY)', 2);
-  if (values.url === undefined && values['api-key'] !== undefined) throw new InjectStop('--api-key goes with --url', 2);
-  const options: InjectOptions = {
-    file: positionals[0]!,
-    templateId: template,
-    campaignId: campaign,
-    allocationId: allocation,
-    batchSize,
-    allowDuplicates: values['allow-duplicates'],
-    json: values.json,
-    progressIntervalMs: interval * 1000,
-  };
-  if (values.url !== undefined) {
-    options.url = values.url;
-    options.apiKey = apiKey;
-  }
-  return options;
-}
-
-export interface InjectIo {
-  stdout: NodeJS.WriteStream;
-  stderr: NodeJS.WriteStream;
-  env: Record<string, string | undefined>;
-}
-
-/** `leadgate inject`: the exit code (0, 1 or 2). */
-export async function injectCommand(argv: string[], io: InjectIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
+/** `leadgate inject` after its arguments are parsed (options.ts): the exit code (0, 1 or 2). */
+export async function runInject(options: InjectOptions, io: CliIo): Promise<number> {
   const say = (line: string) => io.stderr.write(`${line}\n`);
-  let options: InjectOptions;
-  try {
-    options = parseInjectArgs(argv, io.env);
-  } catch (error) {
-    if (error instanceof HelpRequested) {
-      io.stdout.write(`${INJECT_USAGE}\n`);
-      return 0;
-    }
-    say(`leadgate inject: ${(error as Error).message}\n${INJECT_USAGE}`);
-    return 2;
-  }
 
   let reader: RowReader | undefined;
   let sender: BatchSender;
