@@ -12,6 +12,10 @@ export async function rulesCheckCommand(dirArgument: string | undefined, io: Cli
     io.stderr.write(`${formatRuleErrors(result.errors)}\n${dir}: ${result.errors.length} error(s)\n`);
     return 1;
   }
+  const { loaded, skipped } = result.rules.demoFiles;
   io.stdout.write(`${dir}: ${result.rules.files.length} file(s) OK\n`);
+  // An admin checking a production folder must see what only the demo brings, and what it leaves out.
+  if (loaded.length > 0) io.stdout.write(`demo files, loaded only while LEADGATE_DEMO is on: ${loaded.join(', ')}\n`);
+  if (skipped.length > 0) io.stdout.write(`demo files left out (LEADGATE_DEMO is off): ${skipped.join(', ')}\n`);
   return 0;
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { envSchema } from '../../src/config/env.js';
-import { ROOT, runLeadgate, type CliRun } from './cli-process.js';
+import { ROOT, runCli as runLeadgate, type CliRun } from '../support/cli-process.js';
 
 // The real executable, one process per command line (about 0.4 s of CPU under tsx each), so
 // few of them, run a few at a time by it.concurrent; program.test.ts checks the rest in process.

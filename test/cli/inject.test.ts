@@ -8,7 +8,7 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { API_KEY, BASIC_RULES, createTestApp, type TestApp } from '../support/test-app.js';
 import { openTestBackend, SERVER_URL, type TestBackend } from '../support/test-backend.js';
-import { runLeadgate } from './cli-process.js';
+import { runCli as runLeadgate } from '../support/cli-process.js';
 import { COLUMNS, expectations, writeFixtureCsv } from './inject-fixture.js';
 
 /** 100,000 rows on a PostgreSQL server; 20,000 on PGlite, which is slower and runs in the CLI's own process. */

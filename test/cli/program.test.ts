@@ -9,7 +9,7 @@ import { SETTINGS } from '../../src/cli/env-help.js';
 import { runCli } from '../../src/cli/program.js';
 import type { CliIo } from '../../src/cli/usage.js';
 import { packageVersion } from '../../src/cli/version.js';
-import { ROOT } from './cli-process.js';
+import { ROOT } from '../support/cli-process.js';
 
 // The parser in this process: fast enough for every usage error and for the commands' wiring.
 // help.test.ts runs the real executable for the exit codes and the streams a user sees.
@@ -75,7 +75,17 @@ describe('runCli', () => {
 
     it('rules check: 0 on the shipped rules, given or from RULES_DIR; 1 with the errors on a folder that does not load', async () => {
       const shipped = join(ROOT, 'rules');
-      expect(await run(['rules', 'check', shipped])).toEqual({ code: 0, stdout: expect.stringMatching(/: \d+ file\(s\) OK\n$/), stderr: '' });
+      const demoFiles = 'connects/demo-crm.yaml, duplicate-check.yaml, sources/demo-form.yaml';
+      expect(await run(['rules', 'check', shipped])).toEqual({
+        code: 0,
+        stdout: `${shipped}: 4 file(s) OK\ndemo files, loaded only while LEADGATE_DEMO is on: ${demoFiles}\n`,
+        stderr: '',
+      });
+      expect(await run(['rules', 'check', shipped], { LEADGATE_DEMO: '0' })).toEqual({
+        code: 0,
+        stdout: `${shipped}: 1 file(s) OK\ndemo files left out (LEADGATE_DEMO is off): ${demoFiles}\n`,
+        stderr: '',
+      });
       expect(await run(['rules', 'check'], { RULES_DIR: shipped })).toMatchObject({ code: 0, stdout: expect.stringContaining(`${shipped}: `) });
       const bad = await run(['rules', 'check', dir]);
       expect(bad).toMatchObject({ code: 1, stdout: '' });

@@ -155,10 +155,11 @@ describe('the README examples', () => {
       const { printed, rest } = splitOutput(await shell.run(script));
       for (const expectation of step.expectations) {
         const actual = printed.get(expectation.id) ?? '';
-        recorded.push({ expectation, actual: asDocumented(actual, port, work) });
         const want = normalise(expectation.lines.join('\n'), port);
         const got = normalise(actual, port);
-        if (want !== got) mismatches.push({ line: expectation.line, expected: want, actual: got });
+        if (want === got) continue;
+        mismatches.push({ line: expectation.line, expected: want, actual: got });
+        recorded.push({ expectation, actual: asDocumented(actual, port, work) });
       }
       if (rest.trim() !== '') mismatches.push({ line: step.line, expected: '(nothing: the README shows no answer here)', actual: normalise(rest, port) });
     }
@@ -177,7 +178,7 @@ function asDocumented(actual: string, port: number, work: string): string {
   return actual.trim().replaceAll(work, '/home/you/leadgate').replaceAll(`:${port}`, `:${DOCUMENTED_PORT}`).replaceAll(`port ${port}`, `port ${DOCUMENTED_PORT}`);
 }
 
-/** The README with every `#>` group replaced by what was printed. */
+/** The README with every `#>` group that answered otherwise replaced by what was printed. */
 function record(readme: string, recorded: Array<{ expectation: Expectation; actual: string }>): string {
   const lines = readme.split('\n');
   for (const { expectation, actual } of [...recorded].sort((a, b) => b.expectation.line - a.expectation.line)) {

@@ -90,7 +90,7 @@ describe('demo files', () => {
   it('the shipped rules: the whole demo with the demo on; the dialer alone, and no literal secret, with it off', async () => {
     const files = await readRulesDir(join(ROOT, 'rules'));
     const on = compileRuleSet(files, {});
-    expect(on.ok && on.rules.demoFiles.loaded.sort()).toEqual(['connects/demo-crm.yaml', 'duplicate-check.yaml', 'sources/demo-form.yaml']);
+    expect(on.ok && [...on.rules.demoFiles.loaded].sort()).toEqual(['connects/demo-crm.yaml', 'duplicate-check.yaml', 'sources/demo-form.yaml']);
     const off = compileRuleSet(files, { LEADGATE_DEMO: '0' });
     expect(off.ok).toBe(true);
     if (!off.ok) return;

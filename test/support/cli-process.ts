@@ -10,7 +10,7 @@ export const TSX = new URL('../../node_modules/tsx/dist/loader.mjs', import.meta
 export function childEnv(env: Record<string, string | undefined>): Record<string, string | undefined> {
   const inherited: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && !/^(DATABASE_URL|TEST_DATABASE_URL|LEADGATE_|RULES_DIR|LOG_LEVEL|PORT$|VITEST|NODE_OPTIONS)/.test(k)) inherited[k] = v;
+    if (v !== undefined && !/^(DATABASE_URL|TEST_DATABASE_URL|LEADGATE_|RULES_DIR|LOG_LEVEL|PORT$|VITEST|NODE_OPTIONS|FORCE_COLOR)/.test(k)) inherited[k] = v;
   }
   return { ...inherited, LOG_LEVEL: 'info', ...env };
 }
@@ -21,7 +21,7 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs `leadgate <args>` to its end. */
+/** Runs `leadgate <args>` to its end, as a user would (through tsx, from the sources). */
 export function runCli(args: string[], env: Record<string, string | undefined> = {}, input?: string): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], { cwd: ROOT, env: childEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
