@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,11 @@ import { actionOf, derivedExternalId, prepareRow } from '../../src/cli/inject/pr
 import { InputError, openRows, type SourceRow } from '../../src/cli/inject/read-rows.js';
 import { csvLine, RejectedFile } from '../../src/cli/inject/rejected-file.js';
 import { InjectStop } from '../../src/cli/inject/sender.js';
+import { LOCK_FILE } from '../../src/store/backends/data-dir-lock.js';
+import { pgliteRunner } from '../../src/store/backends/pglite.js';
+import { databaseIdentity } from '../../src/cli/inject/in-process.js';
+import { PGlite } from '@electric-sql/pglite';
+import { BASIC_RULES } from '../support/test-app.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -144,6 +149,28 @@ describe('applied updates', () => {
     const other = await AppliedUpdates.open(path, AppliedUpdates.runKey({ file: 'abc', destination: 'y' }));
     expect([other.resumed, other.has(3)]).toEqual([false, false]);
   });
+
+  it('stops rather than take a state file it cannot read or understand for "nothing applied"', async () => {
+    const run = AppliedUpdates.runKey({ file: 'abc', destination: 'x' });
+    // a folder where the file should be: unreadable as a file, whoever runs the test (root reads through chmod 000)
+    const folder = join(dir, 'folder.inject-state.json');
+    await mkdir(folder);
+    await expect(AppliedUpdates.open(folder, run)).rejects.toMatchObject({ name: 'InjectStop', exitCode: 2, message: expect.stringContaining(`cannot read ${folder}`) });
+    const garbage = await file('garbage.inject-state.json', 'not json');
+    await expect(AppliedUpdates.open(garbage, run)).rejects.toMatchObject({ exitCode: 2, message: expect.stringContaining('not a state file leadgate wrote') });
+    const foreign = await file('foreign.inject-state.json', '{"version":2}');
+    await expect(AppliedUpdates.open(foreign, run)).rejects.toMatchObject({ exitCode: 2, message: expect.stringContaining('delete it to apply the update rows again') });
+  });
+});
+
+describe('the database a run is kept for', () => {
+  it('is the cluster and the database oid, and a store that cannot say stops the import instead of keeping state under an empty id', async () => {
+    const pg = await PGlite.create();
+    const runner = pgliteRunner(pg);
+    expect(await databaseIdentity(runner)).toMatch(/^\d+\/\d+$/);
+    await pg.close();
+    await expect(databaseIdentity(runner)).rejects.toMatchObject({ name: 'InjectStop', exitCode: 2, message: expect.stringContaining("cannot identify the lead store's database") });
+  });
 });
 
 describe('arguments', () => {
@@ -215,6 +242,19 @@ describe('arguments', () => {
     const options = parseInjectArgs([join(dir, 'missing.csv'), ...target], env);
     const code = await runInject(options, { stdout: sink(() => {}), stderr: sink((text) => (err += text)), env: {} });
     expect({ code, err }).toMatchObject({ code: 2, err: expect.stringContaining('cannot read') });
+  });
+
+  it('an unreadable state file stops the import before any row, and the store it opened is closed again', async () => {
+    let err = '';
+    const sink = (write: (text: string) => void) => ({ write: (text: string) => (write(text), true), isTTY: false }) as unknown as NodeJS.WriteStream;
+    const csv = await file('state-broken.csv', 'phone\n0412345001\n');
+    await mkdir(`${csv}.inject-state.json`);
+    const dataDir = join(dir, 'state-broken-data');
+    const io = { stdout: sink(() => {}), stderr: sink((text) => (err += text)), env: { LEADGATE_DATA_DIR: dataDir, RULES_DIR: BASIC_RULES } };
+    expect(await runInject(parseInjectArgs([csv, ...target], env), io)).toBe(2);
+    expect(err).toContain(`cannot read ${csv}.inject-state.json`);
+    // the sender was closed: the embedded store's folder is free again
+    await expect(stat(join(dataDir, LOCK_FILE))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });
 

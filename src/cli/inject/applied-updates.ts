@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
+import { InjectStop } from './sender.js';
 
 /** SHA-256 of a file's bytes, streamed. */
 export async function hashFile(path: string): Promise<string> {
@@ -42,22 +43,31 @@ export class AppliedUpdates {
     return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
   }
 
+  /**
+   * Reads the state of an earlier run. No file is no state; a file that is there but cannot be
+   * read or understood stops the import (InjectStop), because taking it for "nothing applied"
+   * would apply its MODIFY and REALLOCATE rows a second time.
+   */
   static async open(path: string, run: string): Promise<AppliedUpdates> {
     let text: string;
     try {
       text = await readFile(path, 'utf8');
-    } catch {
-      return new AppliedUpdates(path, run, new Uint8Array(0), false);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new AppliedUpdates(path, run, new Uint8Array(0), false);
+      throw new InjectStop(`cannot read ${path} (${(error as Error).message}); it records the update rows already applied: fix its permissions, or delete it to apply them again`, 2);
     }
+    let state: Partial<StateFile>;
     try {
-      const state = JSON.parse(text) as StateFile;
-      if (state.version === 1 && state.run === run && typeof state.applied === 'string') {
-        return new AppliedUpdates(path, run, new Uint8Array(Buffer.from(state.applied, 'base64')), true);
-      }
+      state = JSON.parse(text) as Partial<StateFile>;
     } catch {
-      // unreadable state is no state; it is replaced at the first applied update
+      throw new InjectStop(`${path} is not a state file leadgate wrote (not JSON); delete it to apply the update rows again`, 2);
     }
-    return new AppliedUpdates(path, run, new Uint8Array(0), false);
+    if (state.version !== 1 || typeof state.run !== 'string' || typeof state.applied !== 'string') {
+      throw new InjectStop(`${path} is not a state file leadgate wrote; delete it to apply the update rows again`, 2);
+    }
+    // State of another file content, destination or target says nothing about this run.
+    if (state.run !== run) return new AppliedUpdates(path, run, new Uint8Array(0), false);
+    return new AppliedUpdates(path, run, new Uint8Array(Buffer.from(state.applied, 'base64')), true);
   }
 
   has(rowNumber: number): boolean {

@@ -17,11 +17,12 @@ export async function runInject(options: InjectOptions, io: CliIo): Promise<numb
   const say = (line: string) => io.stderr.write(`${line}\n`);
 
   let reader: RowReader | undefined;
-  let sender: BatchSender;
-  let fileHash: string;
+  let sender: BatchSender | undefined;
+  let applied: AppliedUpdates;
+  const base = resolve(options.file);
   try {
     reader = await openRows(options.file);
-    fileHash = await hashFile(options.file);
+    const fileHash = await hashFile(options.file);
     sender = options.url
       ? await openHttpSender({
           url: options.url,
@@ -39,24 +40,24 @@ export async function runInject(options: InjectOptions, io: CliIo): Promise<numb
           allowDuplicates: options.allowDuplicates,
           warn: say,
         });
+    applied = await AppliedUpdates.open(
+      `${base}.inject-state.json`,
+      AppliedUpdates.runKey({
+        file: fileHash,
+        destination: sender.destination,
+        template: options.templateId.trim(),
+        campaign: options.campaignId.trim(),
+        allocation: options.allocationId.trim(),
+      }),
+    );
   } catch (error) {
-    // everything before the first row is sent is configuration: the file, the environment, the rules, the target, the store or server
+    // everything before the first row is sent is configuration: the file, the environment, the
+    // rules, the target, the store or server, the state of an earlier run
     reader?.close();
+    await sender?.close().catch(() => undefined);
     say(`leadgate inject: ${error instanceof Error ? error.message : String(error)}`);
     return error instanceof InjectStop ? error.exitCode : 2;
   }
-
-  const base = resolve(options.file);
-  const applied = await AppliedUpdates.open(
-    `${base}.inject-state.json`,
-    AppliedUpdates.runKey({
-      file: fileHash,
-      destination: sender.destination,
-      template: options.templateId.trim(),
-      campaign: options.campaignId.trim(),
-      allocation: options.allocationId.trim(),
-    }),
-  );
   const rejected = new RejectedFile(`${base}.rejected.csv`, reader.format, () => reader.columns());
   const tally = new Tally();
   let stopped: { message: string; exitCode: 1 | 2 } | undefined;

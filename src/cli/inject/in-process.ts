@@ -47,16 +47,22 @@ export function storeDestination(env: Env): string {
  * Which database this is, beyond its address: a database dropped and created again under the same
  * name (or a PGlite directory initialised again) is another one, and a run's state must not carry over.
  */
-async function databaseIdentity(runner: SqlRunner): Promise<string> {
+export async function databaseIdentity(runner: SqlRunner): Promise<string> {
+  // The database's oid is readable by every role; a run whose database cannot be identified must
+  // stop, or its state would be kept under an empty id and match any other database's.
+  let oid: string;
   try {
-    const [row] = await runner.query<{ cluster: string; oid: string }>(
-      `select (select system_identifier::text from pg_control_system()) as cluster,
-              (select oid::text from pg_database where datname = current_database()) as oid`,
-    );
-    return `${row?.cluster ?? ''}/${row?.oid ?? ''}`;
-  } catch {
-    return '';
+    const [row] = await runner.query<{ oid: string }>(`select oid::text as oid from pg_database where datname = current_database()`);
+    if (!row) throw new Error('current_database() is not in pg_database');
+    oid = row.oid;
+  } catch (error) {
+    throw new InjectStop(`cannot identify the lead store's database: ${(error as Error).message}`, 2);
   }
+  // The cluster's identifier tells a recreated cluster apart; reading it may need privileges a role lacks.
+  const cluster = await runner
+    .query<{ cluster: string }>(`select system_identifier::text as cluster from pg_control_system()`)
+    .then(([row]) => row?.cluster ?? 'unknown', () => 'unknown');
+  return `${cluster}/${oid}`;
 }
 
 /**
