@@ -1,7 +1,7 @@
 /**
  * Property-based fuzzing of every public endpoint (SPEC 9: "no input makes it answer 500"),
  * driven by the ENDPOINTS table in endpoint-table.ts: a new endpoint is a new row there.
- * Every property runs with the fixed seed in fuzz-kit.ts, so a failure reproduces.
+ * Every property draws a new seed per run; fast-check prints it on failure and LEADGATE_FUZZ_SEED replays it.
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

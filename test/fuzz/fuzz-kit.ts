@@ -13,9 +13,7 @@ import { ENDPOINTS, type EndpointRow } from './endpoint-table.js';
 import { parseLoosely } from './json-walk.js';
 import { openBugExplaining, toleratedSummary } from './known-bugs.js';
 
-/** Every property runs with this seed, so a failure reproduces run after run. */
-export const SEED = 20261123;
-export const runs = (numRuns: number) => ({ seed: SEED, numRuns });
+export { FUZZ_SEED, runs } from '../support/property-runs.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { compileJsonPath, type CompiledPath } from '../../src/ruleset/jsonpath/compile.js';
 import { queryValues } from '../../src/ruleset/jsonpath/evaluate.js';
 import { parseJsonPath } from '../../src/ruleset/jsonpath/parser.js';
+import { runs } from '../support/property-runs.js';
 
 function compile(key: string): CompiledPath {
   const result = compileJsonPath(key);
@@ -220,7 +221,7 @@ describe('jsonpath-plus routing', () => {
         expect(path.engine).toBe('jsonpath-plus');
         expect(path.values(doc)).toStrictEqual(walk(k, doc));
       }),
-      { numRuns: 2000 },
+      runs(2000),
     );
   });
 
@@ -234,7 +235,7 @@ describe('jsonpath-plus routing', () => {
         const k = `$${steps.join('')}`;
         expect(compile(k).values(doc)).toStrictEqual(walk(k, doc));
       }),
-      { numRuns: 2000 },
+      runs(2000),
     );
   });
 
