@@ -102,6 +102,12 @@ async function main(names: string[]): Promise<number> {
   return failures.length > 0 ? 2 : results.every((r) => r.pass) ? 0 : 1;
 }
 
-main(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-});
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(error);
+    process.exitCode = 2;
+  },
+);

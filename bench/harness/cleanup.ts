@@ -50,7 +50,7 @@ export function installSignalCleanup(): void {
     stopping = true;
     interrupted = true;
     console.error(`\n${signal}: stopping the benchmark's servers…`);
-    runCleanups().finally(() => process.exit(130));
+    void runCleanups().finally(() => process.exit(130));
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

@@ -64,7 +64,7 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
         const line = out.split('\n').find((l) => l.startsWith('READY '));
         if (line) resolve(line);
       });
-      exited.then((code) => reject(new Error(`throwaway PostgreSQL did not start (exit ${code}):\n${stderr}`)));
+      void exited.then((code) => reject(new Error(`throwaway PostgreSQL did not start (exit ${code}):\n${stderr}`)));
     }),
     120_000,
     'throwaway PostgreSQL start',
