@@ -150,6 +150,7 @@ function startOnStore(
     admission: { slots: env.LEADGATE_MAX_CONCURRENCY, queueTimeoutMs: env.LEADGATE_QUEUE_TIMEOUT_MS },
     defaultMetrics: true,
     rulesFolder: { dir: env.RULES_DIR, holder: rules, env: rawEnv },
+    idempotencyLeaseMs: env.LEADGATE_IDEMPOTENCY_LEASE_MS,
   });
   const app = createApp(deps);
   const outbox = createOutboxWorker({ store: createOutboxStore(backend.runner), crm: deps.crm, rules, logger });
