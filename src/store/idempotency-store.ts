@@ -16,6 +16,9 @@ import type { SqlRunner } from './sql-runner.js';
  */
 export const DEFAULT_CLAIM_LEASE_MS = 300_000;
 
+/** Expired rows deleted by one purge round: one short transaction, its locks and WAL bounded. */
+export const DEFAULT_PURGE_BATCH = 1000;
+
 /**
  * Inserts the claim, or takes over an expired row (an old answer, or a claim past its lease) in the
  * same statement: of two retries taking over at once, the second waits for the first's row lock,
@@ -34,12 +37,32 @@ update idempotency_records set status = $3, headers = $4::text::jsonb, body = $5
 where key = $1 and claim_token = $2 and status is null`;
 const RELEASE = `delete from idempotency_records where key = $1 and claim_token = $2 and status is null`;
 
+/**
+ * One purge round: up to $1 expired rows, found in expiry order through idempotency_expires_idx,
+ * then deleted by their row addresses (a TID scan). `key in (subquery)` was planned as a hash join
+ * over a sequential scan of the whole table, once per round (EXPLAIN, test/store). SKIP LOCKED lets
+ * several processes purge at once without waiting for or deleting each other's rows, and skips a
+ * row a retry is taking over; a row taken over before this round locks it is re-checked, is no
+ * longer expired, and stays.
+ */
+const PURGE = `
+with purged as (
+  delete from idempotency_records where ctid = any(array(
+    select ctid from idempotency_records where expires_at < now() order by expires_at limit $1 for update skip locked))
+  returning 1)
+select count(*)::int as deleted from purged`;
+
 export interface IdempotencyStoreOptions {
   /** how long an unanswered claim holds its key (DEFAULT_CLAIM_LEASE_MS) */
   leaseMs?: number;
 }
 
-export function createIdempotencyStore(backendRunner: SqlRunner, options: IdempotencyStoreOptions = {}): IdempotencyStore {
+export interface IdempotencyPurgeStore {
+  /** deletes up to `limit` expired keys; resolves with how many went */
+  purgeExpired(limit: number): Promise<number>;
+}
+
+export function createIdempotencyStore(backendRunner: SqlRunner, options: IdempotencyStoreOptions = {}): IdempotencyStore & IdempotencyPurgeStore {
   const runner = guardedRunner(backendRunner);
   const leaseMs = options.leaseMs ?? DEFAULT_CLAIM_LEASE_MS;
   return {
@@ -48,7 +71,7 @@ export function createIdempotencyStore(backendRunner: SqlRunner, options: Idempo
         const token = globalThis.crypto.randomUUID();
         if ((await runner.query(CLAIM, [key, requestHash, leaseMs, token])).length > 0) return { kind: 'claimed', token };
         const [row] = await runner.query<{ request_hash: string; status: number | null; headers: Record<string, string> | null; body: string | null }>(READ, [key]);
-        // Released between the two statements: try to claim again.
+        // Released or purged between the two statements: try to claim again.
         if (!row) continue;
         if (row.status === null) return { kind: 'pending', requestHash: row.request_hash };
         const answer: StoredAnswer = { status: row.status, headers: row.headers ?? {}, body: row.body ?? '' };
@@ -60,6 +83,10 @@ export function createIdempotencyStore(backendRunner: SqlRunner, options: Idempo
     },
     async release(key, token) {
       await runner.query(RELEASE, [key, token]);
+    },
+    async purgeExpired(limit) {
+      const [row] = await runner.query<{ deleted: number }>(PURGE, [limit]);
+      return row?.deleted ?? 0;
     },
   };
 }
