@@ -56,7 +56,7 @@ export function createApp(deps: AppDeps): Hono<{ Variables: AppVariables }> {
   app.use(requestLog(deps.logger, deps.newRequestId ?? (() => crypto.randomUUID())));
   app.use(requestMetrics(deps.metrics));
 
-  app.route('/', createHealthRoutes({ ping: () => deps.store.ping(), rules: deps.rules }));
+  app.route('/', createHealthRoutes({ ping: () => deps.store.ping(), rules: deps.rules, logger: deps.logger }));
   app.get('/metrics', async (c) => {
     const { contentType, body } = await deps.metrics.render();
     return c.body(body, 200, { 'content-type': contentType });

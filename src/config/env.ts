@@ -25,6 +25,8 @@ export const envSchema = z.object({
   LEADGATE_MAX_BODY_BYTES: positiveInt(10 * 1024 * 1024),
   /** how long SIGTERM waits for requests in flight before cutting them */
   LEADGATE_SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
+  /** how long an unanswered Idempotency-Key claim holds its key (its process may have died); src/store/idempotency-store.ts */
+  LEADGATE_IDEMPOTENCY_LEASE_MS: z.coerce.number().int().positive().max(86_400_000).default(300_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

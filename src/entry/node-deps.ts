@@ -29,6 +29,8 @@ export interface NodeDepsParts {
   defaultMetrics?: boolean;
   /** the rules folder behind `rules`: makes rule files editable through the admin API */
   rulesFolder?: { dir: string; holder: RulesHolder; env?: Record<string, string | undefined> };
+  /** how long an unanswered Idempotency-Key claim holds its key (default DEFAULT_CLAIM_LEASE_MS) */
+  idempotencyLeaseMs?: number;
 }
 
 export function buildNodeDeps(parts: NodeDepsParts): AppDeps & {
@@ -67,7 +69,7 @@ export function buildNodeDeps(parts: NodeDepsParts): AppDeps & {
     },
     gate,
     metrics,
-    idempotency: createIdempotencyStore(parts.backend.runner),
+    idempotency: createIdempotencyStore(parts.backend.runner, { leaseMs: parts.idempotencyLeaseMs }),
     rules: parts.rules,
     logger: parts.logger,
     config: { ...parts.config, isApiKey: apiKeys.isApiKey },

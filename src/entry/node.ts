@@ -12,6 +12,8 @@ import { watchRules } from '../ruleset/watch-rules.js';
 import { createLogger } from './logger.js';
 import { createOutboxWorker } from '../outbox/worker.js';
 import { createOutboxStore } from '../store/outbox-store.js';
+import { createIdempotencyPurge } from '../store/idempotency-purge.js';
+import { createIdempotencyStore } from '../store/idempotency-store.js';
 import { buildNodeDeps } from './node-deps.js';
 import { openStoreBackend } from './open-store.js';
 import type { StoreBackend } from '../store/sql-runner.js';
@@ -50,7 +52,7 @@ export async function startNodeServer(env: Env, rawEnv: Record<string, string | 
     await new Promise((resolve) => server.close(resolve));
     throw error;
   }
-  const { deps, backend, outbox, reloader } = started;
+  const { deps, backend, outbox, purge, reloader } = started;
   appReady(started.app);
   logger.info({ event: 'server.listening', port, store: backend.kind, rulesDir: env.RULES_DIR }, `leadgate listening on :${port}`);
 
@@ -74,6 +76,7 @@ export async function startNodeServer(env: Env, rawEnv: Record<string, string | 
       await closed;
       clearTimeout(cut);
       await outbox.stop();
+      await purge.stop();
       await deps.close();
       await backend.close();
       logger.info({ event: 'server.stopped' }, 'leadgate stopped');
@@ -104,6 +107,7 @@ interface Started {
   deps: ReturnType<typeof buildNodeDeps>;
   backend: StoreBackend;
   outbox: ReturnType<typeof createOutboxWorker>;
+  purge: ReturnType<typeof createIdempotencyPurge>;
   reloader: ReturnType<typeof watchRules>;
 }
 
@@ -150,10 +154,13 @@ function startOnStore(
     admission: { slots: env.LEADGATE_MAX_CONCURRENCY, queueTimeoutMs: env.LEADGATE_QUEUE_TIMEOUT_MS },
     defaultMetrics: true,
     rulesFolder: { dir: env.RULES_DIR, holder: rules, env: rawEnv },
+    idempotencyLeaseMs: env.LEADGATE_IDEMPOTENCY_LEASE_MS,
   });
   const app = createApp(deps);
   const outbox = createOutboxWorker({ store: createOutboxStore(backend.runner), crm: deps.crm, rules, logger });
   outbox.start();
+  const purge = createIdempotencyPurge({ store: createIdempotencyStore(backend.runner), logger });
+  purge.start();
   const reloader = watchRules(env.RULES_DIR, rules, logger, { reloader: deps.reloader });
-  return { app, deps, backend, outbox, reloader };
+  return { app, deps, backend, outbox, purge, reloader };
 }

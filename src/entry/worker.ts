@@ -10,6 +10,8 @@ import { RulesHolder } from '../ruleset/rules-holder.js';
 import { postgresRunner } from '../store/backends/postgres-runner.js';
 import { createRequestScope, type RequestScope } from '../store/backends/request-scope.js';
 import { createOutboxStore } from '../store/outbox-store.js';
+import { createIdempotencyPurge, type IdempotencyPurge } from '../store/idempotency-purge.js';
+import { createIdempotencyStore } from '../store/idempotency-store.js';
 import { createConsoleLogger } from './console-logger.js';
 import { RULE_FILES, RULES_SOURCE } from './generated/rule-files.js';
 import { buildWorkerDeps } from './worker-deps.js';
@@ -31,6 +33,7 @@ interface Isolate {
   fetch: (request: Request) => Response | Promise<Response>;
   scope: RequestScope;
   outbox: OutboxWorker;
+  purge: IdempotencyPurge;
 }
 
 let built: { isolate: Isolate } | { error: Error } | undefined;
@@ -66,8 +69,9 @@ function buildIsolate(env: WorkerBindings): Isolate {
   });
   const app = createApp(deps);
   const outbox = createOutboxWorker({ store: createOutboxStore(scope.runner), crm: deps.crm, rules, logger });
+  const purge = createIdempotencyPurge({ store: createIdempotencyStore(scope.runner), logger });
   logger.info({ event: 'isolate.ready', rules: RULES_SOURCE, files: loaded.rules.files.length }, 'leadgate isolate ready');
-  return { fetch: (request) => app.fetch(request), scope, outbox };
+  return { fetch: (request) => app.fetch(request), scope, outbox, purge };
 }
 
 /** A configuration error is kept for the isolate's life: every request answers it, nothing half-starts. */
@@ -102,13 +106,18 @@ export default {
     }
   },
 
-  /** Cron Trigger: one outbox delivery pass (the Node server polls every second instead). */
+  /**
+   * Cron Trigger: one outbox delivery pass (the Node server polls every second instead) and one
+   * purge pass of expired idempotency keys (Node: every five minutes), each whatever the other does.
+   */
   async scheduled(_controller: ScheduledController, env: WorkerBindings, ctx: ExecutionContext): Promise<void> {
     const state = isolateFor(env);
     if ('error' in state) throw state.error;
+    const { scope, outbox, purge } = state.isolate;
     const sql = openSql(env);
     try {
-      await state.isolate.scope.run(postgresRunner(sql), () => state.isolate.outbox.runOnce());
+      const passes = await scope.run(postgresRunner(sql), () => Promise.allSettled([outbox.runOnce(), purge.runOnce()]));
+      for (const pass of passes) if (pass.status === 'rejected') throw pass.reason;
     } finally {
       ctx.waitUntil(sql.end({ timeout: 5 }));
     }

@@ -9,14 +9,19 @@ export interface StoredAnswer {
   body: string;
 }
 
-export type Claim = { kind: 'claimed' } | { kind: 'pending'; requestHash: string } | { kind: 'answered'; requestHash: string; answer: StoredAnswer };
+/** `token` names this claim: only its holder may answer or release the key. */
+export type Claim = { kind: 'claimed'; token: string } | { kind: 'pending'; requestHash: string } | { kind: 'answered'; requestHash: string; answer: StoredAnswer };
 
 export interface IdempotencyStore {
-  /** Takes the key for this request, or reports who has it (expired keys are taken over). */
-  claim(key: string, requestHash: string, ttlMs: number): Promise<Claim>;
-  complete(key: string, answer: StoredAnswer): Promise<void>;
+  /**
+   * Takes the key for this request for the store's lease, or reports who has it. An expired
+   * answer, and a claim still unanswered when its lease ended (its process died), are taken over.
+   */
+  claim(key: string, requestHash: string): Promise<Claim>;
+  /** Keeps the final answer for ttlMs; does nothing when the claim was taken over in the meantime. */
+  complete(key: string, token: string, answer: StoredAnswer, ttlMs: number): Promise<void>;
   /** Gives a claimed key back when the answer is not final (a retry must do the work). */
-  release(key: string): Promise<void>;
+  release(key: string, token: string): Promise<void>;
 }
 
 export interface IdempotencyOptions {
@@ -44,6 +49,8 @@ export function isFinalAnswer(res: Response): boolean {
  * Runs `work` once per key: the first caller does it and its final answer is stored; a repeat of
  * the same request gets the stored answer (a fresh Response, byte for byte), a different request
  * under the same key gets 'reused', and a repeat that outwaits an unfinished first gets 'inProgress'.
+ * A first that never finishes (its process died) holds the key only for the store's lease; the
+ * repeat that comes after it, or is still waiting when it ends, does the work.
  */
 export async function onceByKey(
   options: { store: IdempotencyStore; ttlMs: number; waitMs: number; pollMs: number },
@@ -53,7 +60,7 @@ export async function onceByKey(
 ): Promise<Response | 'reused' | 'inProgress'> {
   const deadline = Date.now() + options.waitMs;
   for (;;) {
-    const claim = await options.store.claim(key, requestHash, options.ttlMs);
+    const claim = await options.store.claim(key, requestHash);
     if (claim.kind !== 'claimed') {
       if (claim.requestHash !== requestHash) return 'reused';
       if (claim.kind === 'answered') {
@@ -68,11 +75,11 @@ export async function onceByKey(
     try {
       res = await work();
     } catch (error) {
-      await options.store.release(key);
+      await options.store.release(key, claim.token);
       throw error;
     }
     if (!isFinalAnswer(res)) {
-      await options.store.release(key);
+      await options.store.release(key, claim.token);
       return res;
     }
     const headers: Record<string, string> = {};
@@ -80,7 +87,7 @@ export async function onceByKey(
       const value = res.headers.get(name);
       if (value !== null) headers[name] = value;
     }
-    await options.store.complete(key, { status: res.status, headers, body: await res.clone().text() });
+    await options.store.complete(key, claim.token, { status: res.status, headers, body: await res.clone().text() }, options.ttlMs);
     return res;
   }
 }

@@ -119,7 +119,11 @@ export const decisionRecords = pgTable(
   (t) => [index('decision_records_phone_idx').on(t.phone, t.createdAt), index('decision_records_created_idx').on(t.createdAt)],
 );
 
-/** First answers of idempotent requests (Idempotency-Key header, webhook event ids). */
+/**
+ * First answers of idempotent requests (Idempotency-Key header, webhook event ids). While a claim
+ * is in progress (status null) expires_at is the end of its lease; once answered, the end of the
+ * answer's keeping. The purge deletes expired rows through idempotency_expires_idx.
+ */
 export const idempotencyRecords = pgTable(
   'idempotency_records',
   {
@@ -130,6 +134,8 @@ export const idempotencyRecords = pgTable(
     body: text('body'),
     createdAt: createdAt(),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    /** the current claim's own token: a claim taken over after its lease can no longer answer or release the key */
+    claimToken: text('claim_token'),
   },
   (t) => [index('idempotency_expires_idx').on(t.expiresAt)],
 );
