@@ -212,6 +212,9 @@ function isRetryable(attempt: Attempt): boolean {
 
 function healthOf(outcome: CrmOutcome): CallHealth {
   if (outcome.ok) return 'healthy';
+  // Never sent (its deadline passed while it waited for a slot): it says nothing about the CRM.
+  // Counted as a failure, a batch queued behind its own calls opened the circuit of a healthy CRM.
+  if (outcome.attempts === 0) return 'neutral';
   switch (outcome.reason) {
     case 'status': {
       const status = outcome.status ?? 0;
@@ -234,7 +237,7 @@ function settle(
   last: Attempt | undefined,
 ): CrmOutcome {
   const clean = (text: string): string => redactSecrets(text, connect.secrets);
-  if (!last) return failure('timeout', request, attempts, latencyMs, `deadline of ${connect.deadlineMs} ms passed`);
+  if (!last) return failure('timeout', request, attempts, latencyMs, `the ${connect.deadlineMs} ms deadline passed before the CRM was asked (waiting for a slot)`);
   if (last.kind === 'error') return failure(last.reason, request, attempts, latencyMs, clean(last.detail));
   const text = decoder.decode(last.body);
   const rawAnswer = clean(text.slice(0, RAW_ANSWER_LIMIT));
