@@ -1,6 +1,8 @@
 /**
  * The one table of result codes. Both dialects render from it; nothing else invents a status.
  * Noojee's codes come from the seeds (spelling kept: INVALID_DISPOSTION); 2xx are leadgate's own.
+ * 401, 404 and 405 answer the request itself before any lead is looked at (HTTP_LEVEL_CODES): they
+ * live here too, so code → status and text stays one table, but a lead's result never carries them.
  */
 export const RESULT_CODES = {
   0: { message: 'OK', http: 200, description: 'The lead was successfully inserted or updated.' },
@@ -60,9 +62,22 @@ export const RESULT_CODES = {
     http: 503,
     description: 'The lead store could not be reached; nothing of this request was written unless its answer said so. Retry later.',
   },
+  401: {
+    message: 'UNAUTHORIZED',
+    http: 401,
+    description: 'apiKey is missing or not valid: pass it as the apiKey query parameter.',
+  },
+  404: { message: 'NOT_FOUND', http: 404, description: 'There is no endpoint at this path.' },
+  405: { message: 'METHOD_NOT_ALLOWED', http: 405, description: 'This endpoint does not take this HTTP method (the Allow header lists the ones it takes).' },
 } as const satisfies Record<number, { message: string; http: number; description: string }>;
 
 export type ResultCode = keyof typeof RESULT_CODES;
+
+/** HTTP-level codes, about the request as a whole (credentials, path, method): never a lead's result. */
+export const HTTP_LEVEL_CODES = [401, 404, 405] as const satisfies readonly ResultCode[];
+export type HttpLevelCode = (typeof HTTP_LEVEL_CODES)[number];
+/** The codes a lead's result may carry. */
+export type LeadCode = Exclude<ResultCode, HttpLevelCode>;
 
 /** Codes a caller may fix by retrying later (they come with Retry-After). */
 export const RETRYABLE_CODES: ReadonlySet<ResultCode> = new Set<ResultCode>([109, 206, 207]);

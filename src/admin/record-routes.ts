@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono';
 import type { z } from 'zod';
 import type { ApiKeyRegistry } from '../http/api-keys.js';
+import { parseJsonBody } from '../http/json-body.js';
 import { readBodyLimited } from '../http/read-body.js';
 import type { AppVariables } from '../http/request-log.js';
 import { parsePhone } from '../leads/phone.js';
@@ -33,11 +34,8 @@ async function jsonBody(c: Context<Env>, maxBytes: number): Promise<{ value: unk
   const body = await readBodyLimited(c.req.raw, maxBytes);
   if (!body.ok) return { refused: c.json({ error: body.reason === 'tooLarge' ? 'the body is too large' : 'the body must be UTF-8' }, body.reason === 'tooLarge' ? 413 : 400) };
   if (body.text.trim() === '') return { value: {} };
-  try {
-    return { value: JSON.parse(body.text) };
-  } catch {
-    return { refused: c.json({ error: 'the body must be JSON' }, 400) };
-  }
+  const json = parseJsonBody(body.text);
+  return json.ok ? { value: json.value } : { refused: c.json({ error: json.detail }, 400) };
 }
 
 /**

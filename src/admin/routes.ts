@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Hono } from 'hono';
 import type { ApiKeyRegistry } from '../http/api-keys.js';
-import { readJsonLimited } from '../http/read-body.js';
+import { readJsonLimited } from '../http/json-body.js';
 import type { AppVariables } from '../http/request-log.js';
 import type { CrmCaller } from '../pipeline/duplicate-check.js';
 import { dryRunTable } from '../pipeline/dry-run.js';

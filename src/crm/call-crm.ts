@@ -1,4 +1,5 @@
 import type { LeadFields } from '../leads/scalar.js';
+import type { Logger } from '../lib/logger.js';
 import { jitteredBackoffMs, parseRetryAfterMs } from './backoff.js';
 import {
   buildCrmRequest,
@@ -11,6 +12,7 @@ import {
 import { createCircuitBreaker, type CallHealth, type CircuitBreaker, type CircuitState } from './circuit-breaker.js';
 import type { CompiledConnect } from './compile-connect.js';
 import { createConcurrencyLimiter, type ConcurrencyLimiter } from './concurrency-limiter.js';
+import { createCrmLog, SILENT_CRM_LOG } from './crm-log.js';
 import { CrmTransportError, describeError, type CrmTransport } from './transport.js';
 
 export type CrmFailureReason =
@@ -53,6 +55,13 @@ export interface CrmClientDeps {
   random?: () => number;
   /** Sent as `Idempotency-Key` on POSTs (one per call, the same on its retries) */
   idempotencyKey?: () => string;
+  /**
+   * Where failed calls and circuit changes are logged, at warn (crm-log.ts); the entries pass
+   * their logger. Optional only so a client can be built without one: then nothing is logged.
+   */
+  logger?: Logger;
+  /** failed calls of one connect are logged at most once per this many ms (default 10 s) */
+  failureLogIntervalMs?: number;
 }
 
 export interface CallOptions {
@@ -78,12 +87,17 @@ export function createCrmClient(deps: CrmClientDeps): CrmClient {
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const random = deps.random ?? Math.random;
   const idempotencyKey = deps.idempotencyKey ?? (() => globalThis.crypto.randomUUID());
+  const log = deps.logger ? createCrmLog(deps.logger, { now, failureIntervalMs: deps.failureLogIntervalMs }) : SILENT_CRM_LOG;
   const circuits = new Map<string, CircuitBreaker>();
   const limiters = new Map<string, ConcurrencyLimiter>();
+  /** each connect's latest compiled form (rules reload), for the circuit's log lines */
+  const connects = new Map<string, CompiledConnect>();
 
-  const circuitFor = (name: string): CircuitBreaker => {
+  const circuitFor = (connect: CompiledConnect): CircuitBreaker => {
+    const name = connect.name;
+    connects.set(name, connect);
     let breaker = circuits.get(name);
-    if (!breaker) circuits.set(name, (breaker = createCircuitBreaker()));
+    if (!breaker) circuits.set(name, (breaker = createCircuitBreaker((change) => log.circuit(connects.get(name)!, change))));
     return breaker;
   };
   const limiterFor = (name: string): ConcurrencyLimiter => {
@@ -148,22 +162,28 @@ export function createCrmClient(deps: CrmClientDeps): CrmClient {
       request = buildCrmRequest(connect, lead);
     } catch (error) {
       if (!(error instanceof UnsafeUrlValueError)) throw error;
-      return failure('refused-address', templateRequest(connect), 0, latency(), error.message);
+      const refused = failure('refused-address', templateRequest(connect), 0, latency(), error.message);
+      log.outcome(connect, refused);
+      return refused;
     }
     if (request.method === 'POST' && !Object.keys(request.headers).some((h) => h.toLowerCase() === 'idempotency-key')) {
       request.headers['Idempotency-Key'] = options.idempotencyKey ?? idempotencyKey();
     }
     const redacted = redactRequest(connect, request);
-    const circuit = circuitFor(connect.name);
+    const circuit = circuitFor(connect);
     const admission = circuit.admit(start);
     if (admission === 'reject') {
-      return failure('circuit-open', redacted, 0, 0, `circuit of connect ${connect.name} is open`);
+      const rejected = failure('circuit-open', redacted, 0, 0, `circuit of connect ${connect.name} is open`);
+      log.outcome(connect, rejected);
+      return rejected;
     }
     const limiter = limiterFor(connect.name);
     if (!(await limiter.acquire(connect.maxConcurrency, deadline - now()))) {
-      circuit.record(admission, 'neutral', now(), connect.circuit);
       const detail = `no free slot (maxConcurrency ${connect.maxConcurrency}) within the ${connect.deadlineMs} ms deadline`;
-      return failure('timeout', redacted, 0, latency(), detail);
+      const starved = failure('timeout', redacted, 0, latency(), detail);
+      log.outcome(connect, starved);
+      circuit.record(admission, 'neutral', now(), connect.circuit);
+      return starved;
     }
     let outcome: CrmOutcome | undefined;
     try {
@@ -172,6 +192,8 @@ export function createCrmClient(deps: CrmClientDeps): CrmClient {
       return outcome;
     } finally {
       limiter.release(connect.maxConcurrency);
+      // Logged before the circuit records it, so a crm.circuit_opened line names this failure.
+      if (outcome) log.outcome(connect, outcome);
       // Also on an unexpected throw (say, an injected sleep), or a probe would block the circuit for good.
       circuit.record(admission, outcome ? healthOf(outcome) : 'neutral', now(), connect.circuit);
     }
@@ -190,6 +212,9 @@ function isRetryable(attempt: Attempt): boolean {
 
 function healthOf(outcome: CrmOutcome): CallHealth {
   if (outcome.ok) return 'healthy';
+  // Never sent (its deadline passed while it waited for a slot): it says nothing about the CRM.
+  // Counted as a failure, a batch queued behind its own calls opened the circuit of a healthy CRM.
+  if (outcome.attempts === 0) return 'neutral';
   switch (outcome.reason) {
     case 'status': {
       const status = outcome.status ?? 0;
@@ -212,7 +237,7 @@ function settle(
   last: Attempt | undefined,
 ): CrmOutcome {
   const clean = (text: string): string => redactSecrets(text, connect.secrets);
-  if (!last) return failure('timeout', request, attempts, latencyMs, `deadline of ${connect.deadlineMs} ms passed`);
+  if (!last) return failure('timeout', request, attempts, latencyMs, `the ${connect.deadlineMs} ms deadline passed before the CRM was asked (waiting for a slot)`);
   if (last.kind === 'error') return failure(last.reason, request, attempts, latencyMs, clean(last.detail));
   const text = decoder.decode(last.body);
   const rawAnswer = clean(text.slice(0, RAW_ANSWER_LIMIT));

@@ -9,6 +9,9 @@ export type Admission = 'pass' | 'probe' | 'reject';
 /** neutral: the call says nothing about the CRM's health (e.g. refused before any I/O) */
 export type CallHealth = 'healthy' | 'unhealthy' | 'neutral';
 
+/** A change of state, as it happens; `failures` is the run of unhealthy calls that opened a closed circuit. */
+export type CircuitChange = { from: 'closed'; to: 'open'; failures: number } | { from: 'half-open'; to: 'open' | 'closed' } | { from: 'open'; to: 'half-open' };
+
 export interface CircuitSettings {
   failureThreshold: number;
   openMs: number;
@@ -22,7 +25,8 @@ export interface CircuitBreaker {
 
 type Inner = { kind: 'closed'; failures: number } | { kind: 'open'; until: number } | { kind: 'half-open'; probing: boolean };
 
-export function createCircuitBreaker(): CircuitBreaker {
+/** `onChange` hears every change of state, synchronously, in the call that caused it (for logs). */
+export function createCircuitBreaker(onChange: (change: CircuitChange) => void = () => {}): CircuitBreaker {
   let inner: Inner = { kind: 'closed', failures: 0 };
   return {
     admit(now) {
@@ -30,6 +34,7 @@ export function createCircuitBreaker(): CircuitBreaker {
       if (inner.kind === 'open') {
         if (now < inner.until) return 'reject';
         inner = { kind: 'half-open', probing: true };
+        onChange({ from: 'open', to: 'half-open' });
         return 'probe';
       }
       if (inner.probing) return 'reject';
@@ -41,9 +46,15 @@ export function createCircuitBreaker(): CircuitBreaker {
         inner = { kind: 'open', until: now + settings.openMs };
       };
       if (admission === 'probe') {
-        if (health === 'healthy') inner = { kind: 'closed', failures: 0 };
-        else if (health === 'unhealthy') open();
-        else inner = { kind: 'half-open', probing: false };
+        if (health === 'healthy') {
+          inner = { kind: 'closed', failures: 0 };
+          onChange({ from: 'half-open', to: 'closed' });
+        } else if (health === 'unhealthy') {
+          open();
+          onChange({ from: 'half-open', to: 'open' });
+        } else {
+          inner = { kind: 'half-open', probing: false };
+        }
         return;
       }
       // A call admitted while closed that ends after the breaker opened says nothing new.
@@ -51,8 +62,12 @@ export function createCircuitBreaker(): CircuitBreaker {
       if (health === 'healthy') inner = { kind: 'closed', failures: 0 };
       else if (health === 'unhealthy') {
         const failures = inner.failures + 1;
-        if (failures >= settings.failureThreshold) open();
-        else inner = { kind: 'closed', failures };
+        if (failures >= settings.failureThreshold) {
+          open();
+          onChange({ from: 'closed', to: 'open', failures });
+        } else {
+          inner = { kind: 'closed', failures };
+        }
       }
     },
     state(now) {

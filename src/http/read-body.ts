@@ -127,27 +127,3 @@ export function decodeUtf8(bytes: Uint8Array): BodyRead {
     return { ok: false, reason: 'notUtf8' };
   }
 }
-
-export type JsonRead = { ok: true; value: unknown } | { ok: false; reason: 'tooLarge' | 'malformed'; detail: string };
-
-/**
- * Content types a JSON body may arrive under: JSON itself, and the types plain HTTP clients send
- * by default (curl -d sends x-www-form-urlencoded), whose body is then read as JSON all the same.
- */
-const JSON_BODY_TYPES = /^(?:application\/(?:[\w.+-]+\+)?json|text\/plain|application\/x-www-form-urlencoded)$/i;
-
-export async function readJsonLimited(request: Request, maxBytes: number): Promise<JsonRead> {
-  const type = request.headers.get('content-type')?.split(';')[0]?.trim();
-  if (type && !JSON_BODY_TYPES.test(type)) return { ok: false, reason: 'malformed', detail: `content type '${type.slice(0, 100)}' is not JSON` };
-  const body = await readBodyLimited(request, maxBytes);
-  if (!body.ok) {
-    return body.reason === 'tooLarge'
-      ? { ok: false, reason: 'tooLarge', detail: `the body is larger than ${maxBytes} bytes` }
-      : { ok: false, reason: 'malformed', detail: 'the body is not valid UTF-8' };
-  }
-  try {
-    return { ok: true, value: JSON.parse(body.text.charCodeAt(0) === 0xfeff ? body.text.slice(1) : body.text) };
-  } catch {
-    return { ok: false, reason: 'malformed', detail: 'the body is not valid JSON' };
-  }
-}

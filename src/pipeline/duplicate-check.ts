@@ -1,6 +1,7 @@
 import type { CallOptions, CrmOutcome } from '../crm/call-crm.js';
 import type { CompiledConnect } from '../crm/compile-connect.js';
 import type { LeadFields } from '../leads/scalar.js';
+import { mapPooled } from '../lib/map-pooled.js';
 import { storableJson, storableText } from '../lib/storable.js';
 import type { CompiledTable } from '../ruleset/duplicate-check/compile.js';
 import { evaluateTable, onErrorDecision, type DuplicateCheckDecision } from '../ruleset/duplicate-check/evaluate.js';
@@ -62,8 +63,14 @@ export function decisionRecord(entry: string, connect: string, outcome: CrmOutco
 }
 
 /**
- * Asks the CRM about each lead (concurrently; the connect bounds how many calls are in flight)
- * and lets the table decide. Expected CRM failures are values here, answered by `onError`.
+ * Asks the CRM about each lead and lets the table decide. Expected CRM failures are values here,
+ * answered by `onError`.
+ *
+ * A batch starts at most the connect's maxConcurrency calls at once, the next when one ends, so
+ * each call's deadline starts when it can be sent. Started all at once, a 9,500-lead batch queues
+ * behind its own calls in the connect's limiter while every deadline runs: the later leads time
+ * out without being asked and go to onError (a phone the CRM knows is created), whatever the
+ * CRM would have said. An open circuit still ends a batch quickly: the rest are refused at once.
  */
 export async function checkWithCrm(
   crm: CrmCaller,
@@ -74,25 +81,23 @@ export async function checkWithCrm(
 ): Promise<CheckedLead[]> {
   const connect = rules.connects.get(table.connect);
   if (!connect) throw new Error(`duplicate-check names connect '${table.connect}', which is not loaded`);
-  return Promise.all(
-    candidates.map(async (candidate): Promise<CheckedLead> => {
-      const outcome = await crm.call(connect, candidate.crmView);
-      const decision = outcome.ok ? evaluateTable(table, outcome.answer) : onErrorDecision(table);
-      const record = decisionRecord(entry, connect.name, outcome, decision);
-      const rule = matchedRule(decision);
-      const phones = candidate.lead.phones;
-      if ('reject' in decision) {
-        const retryAfterSeconds = !outcome.ok && outcome.reason === 'circuit-open' ? Math.ceil(connect.circuit.openMs / 1000) : RETRY_AFTER_SECONDS;
-        const detail = `the CRM could not be asked (${outcome.ok ? 'answer' : outcome.reason}); retry later`;
-        return { kind: 'answer', index: candidate.index, result: { code: 206, detail, rule, retryAfterSeconds }, record: { phones, outcome: 'rejected', decision: record } };
-      }
-      const addToDnc = decision.addToDnc ? { reason: decision.reason ?? `duplicate check: ${decision.source}` } : undefined;
-      if (!decision.createLead) {
-        const detail = `skipped as a duplicate by the duplicate check${decision.reason ? `: ${decision.reason}` : ''}`;
-        return { kind: 'answer', index: candidate.index, result: { ...failure(105, detail), rule }, record: { phones, outcome: 'skipped', addToDnc, decision: record } };
-      }
-      const lead: NewLead = { ...candidate.lead, status: decision.status ?? null, decision: record, ...(addToDnc ? { addToDnc } : {}) };
-      return { kind: 'write', candidate: { ...candidate, lead }, success: decision.success, rule };
-    }),
-  );
+  return mapPooled(candidates, connect.maxConcurrency, async (candidate): Promise<CheckedLead> => {
+    const outcome = await crm.call(connect, candidate.crmView);
+    const decision = outcome.ok ? evaluateTable(table, outcome.answer) : onErrorDecision(table);
+    const record = decisionRecord(entry, connect.name, outcome, decision);
+    const rule = matchedRule(decision);
+    const phones = candidate.lead.phones;
+    if ('reject' in decision) {
+      const retryAfterSeconds = !outcome.ok && outcome.reason === 'circuit-open' ? Math.ceil(connect.circuit.openMs / 1000) : RETRY_AFTER_SECONDS;
+      const detail = `the CRM could not be asked (${outcome.ok ? 'answer' : outcome.reason}); retry later`;
+      return { kind: 'answer', index: candidate.index, result: { code: 206, detail, rule, retryAfterSeconds }, record: { phones, outcome: 'rejected', decision: record } };
+    }
+    const addToDnc = decision.addToDnc ? { reason: decision.reason ?? `duplicate check: ${decision.source}` } : undefined;
+    if (!decision.createLead) {
+      const detail = `skipped as a duplicate by the duplicate check${decision.reason ? `: ${decision.reason}` : ''}`;
+      return { kind: 'answer', index: candidate.index, result: { ...failure(105, detail), rule }, record: { phones, outcome: 'skipped', addToDnc, decision: record } };
+    }
+    const lead: NewLead = { ...candidate.lead, status: decision.status ?? null, decision: record, ...(addToDnc ? { addToDnc } : {}) };
+    return { kind: 'write', candidate: { ...candidate, lead }, success: decision.success, rule };
+  });
 }

@@ -48,7 +48,7 @@ describe('POST and DELETE /admin/dnc', () => {
     [{ phone: '0383208135', reason: 'x', campaignId: 99 }, 422, { error: 'campaignId 99 names no campaign' }],
     [{ phone: '0383208135', reason: 'x', campaignId: '10' }, 400, { error: 'invalid body: campaignId: Invalid input: expected number, received string' }],
     [{ phone: '0383208135', reason: 'x', scope: 'global' }, 400, { error: 'invalid body: Unrecognized key: "scope"' }],
-    ['{"phone":', 400, { error: 'the body must be JSON' }],
+    ['{"phone":', 400, { error: 'the body is not valid JSON: it ends early at line 1, column 10 (expected a value)' }],
   ])('refuses the body %j', async (body, status, answer) => {
     const res = await admin(t.app, 'POST', '/admin/dnc', { body, headers: { 'content-type': 'application/json' } });
     expect(res.status).toBe(status);

@@ -14,10 +14,15 @@ export interface NoojeeAnswer {
 /** POSTs a lead body (JSON-encoded unless a string) to a Noojee endpoint, wherever the app runs. */
 export type PostNoojee = (endpoint: string, body: unknown, query?: NoojeeQuery) => Promise<NoojeeAnswer>;
 
-export const UNAUTHORISED_QUERIES: Array<[name: string, query: NoojeeQuery]> = [
-  ['no apiKey', { apiKey: null }],
-  ['a wrong apiKey', { apiKey: 'nope' }],
-  ['a wrong apiKey and a bad template', { apiKey: 'nope', fTemplateId: 'x' }],
+const MISSING_KEY = 'apiKey is missing: pass it as the apiKey query parameter';
+const WRONG_KEY = 'apiKey is not valid: check the key passed as the apiKey query parameter';
+
+/** 401 comes before every other check, with a description telling a missing key from a wrong one. */
+export const UNAUTHORISED_QUERIES: Array<[name: string, query: NoojeeQuery, description: string]> = [
+  ['no apiKey', { apiKey: null }, MISSING_KEY],
+  ['an empty apiKey', { apiKey: '' }, MISSING_KEY],
+  ['a wrong apiKey', { apiKey: 'nope' }, WRONG_KEY],
+  ['a wrong apiKey and a bad template', { apiKey: 'nope', fTemplateId: 'x' }, WRONG_KEY],
 ];
 
 export const REQUEST_LEVEL_FAILURES: Array<[name: string, query: NoojeeQuery, code: number, message: string, description: string]> = [
@@ -35,7 +40,7 @@ export const REQUEST_LEVEL_FAILURES: Array<[name: string, query: NoojeeQuery, co
 ];
 
 export const MALFORMED_BODIES: Array<[name: string, body: unknown, description: string]> = [
-  ['not JSON', '{"phone": ', 'the body is not valid JSON'],
+  ['not JSON', '{"phone": ', 'the body is not valid JSON: it ends early at line 1, column 11 (expected a value)'],
   ['a JSON string', '"0412345678"', 'the body must be one lead object (or a one-element array)'],
   ['two leads', [{ phone: '0412345678' }, { phone: '0412345679' }], 'the body must be one lead object (or a one-element array)'],
   ['null', 'null', 'the body must be one lead object (or a one-element array)'],

@@ -132,6 +132,21 @@ describe('circuit breaker', () => {
     expect(c.circuitState('acme-crm')).toBe('open');
   });
 
+  it('does not count a call whose deadline passed while it waited for a slot: it never reached the CRM', async () => {
+    const c = client();
+    const connect = acme({ maxConcurrency: 1, circuit: { failureThreshold: 1, openMs: 1000 } });
+    // while the first call holds the only slot, the clock jumps past the second call's deadline
+    crm.setHandler((_request, index) => {
+      if (index === 0) skew += 10_000;
+      return { json: {}, delayMs: 100 };
+    });
+    const [first, second] = await Promise.all([c.call(connect, LEAD), c.call(connect, LEAD)]);
+    expect(first).toMatchObject({ ok: true });
+    expect(second).toMatchObject({ ok: false, reason: 'timeout', attempts: 0, detail: 'the 2000 ms deadline passed before the CRM was asked (waiting for a slot)' });
+    expect(crm.requests).toHaveLength(1);
+    expect(c.circuitState('acme-crm')).toBe('closed');
+  });
+
   it('keeps one circuit per connect', async () => {
     const c = client();
     crm.respond({ status: 500 });

@@ -1,6 +1,7 @@
 /** The documented body shape of each dialect's answers (SPEC 2, 2.2, 4, 7, 8a), as assertions. */
 import { expect } from 'vitest';
 import { RESULT_CODES } from '../../src/codes.js';
+import { NOOJEE_BASE } from '../../src/dialects/noojee/schemas.js';
 import type { Answer, FuzzRequest } from './fuzz-kit.js';
 import { parseLoosely } from './json-walk.js';
 
@@ -16,7 +17,7 @@ export function expectRetryAfter(answer: Answer): void {
 export function checkNoojeeLead(answer: Answer): void {
   const body = answer.json as Json;
   if (answer.status === 401) {
-    expect(body).toEqual({ code: 401, message: 'UNAUTHORIZED' });
+    expect(body).toEqual({ code: 401, message: 'UNAUTHORIZED', description: expect.stringMatching(/^apiKey is (missing|not valid)\b/) });
     return;
   }
   const info = codeInfo(body.code);
@@ -102,8 +103,30 @@ export function checkConvoso(answer: Answer): void {
   if (body.data !== undefined) expect(body.data).toEqual({ lead_id: expect.stringMatching(/^\d+$/) });
 }
 
-/** Unknown paths and methods. */
-export function checkNotFound(answer: Answer): void {
+/** Whether the router sees this path under the Noojee CampaignAPI (it matches the decoded path too). */
+function underNoojee(url: string): boolean {
+  const { pathname } = new URL(url, 'http://localhost');
+  let decoded = pathname;
+  try {
+    decoded = decodeURI(pathname);
+  } catch {
+    // the router keeps undecodable paths as they are
+  }
+  return [pathname, decoded].some((p) => p === NOOJEE_BASE || p.startsWith(`${NOOJEE_BASE}/`));
+}
+
+/**
+ * Unknown paths and methods: under the CampaignAPI a Noojee 404, or 405 with `Allow: POST` for an
+ * endpoint's path; elsewhere the app's `{error}` (401/403 under /admin).
+ */
+export function checkNotFound(answer: Answer, request: FuzzRequest): void {
+  if (underNoojee(request.url)) {
+    expect([404, 405]).toContain(answer.status);
+    const message = answer.status === 404 ? 'NOT_FOUND' : 'METHOD_NOT_ALLOWED';
+    expect(answer.json).toEqual({ code: answer.status, message, description: expect.stringMatching(/\S/) });
+    expect(answer.headers.get('allow')).toBe(answer.status === 405 ? 'POST' : null);
+    return;
+  }
   expect([401, 403, 404, 405]).toContain(answer.status);
   expect(answer.json).toMatchObject({ error: expect.stringMatching(/\S/) });
 }

@@ -207,6 +207,29 @@ describe('unknown paths and methods', () => {
     );
   });
 
+  it('answers other methods and paths under the CampaignAPI in its dialect: 405 with Allow on an endpoint, else 404', async () => {
+    const endpoints = ['insertLeadFast', 'insertLeadsFast', 'updateLeadFast', 'injectLeads'];
+    const tail = fc.oneof(fc.constantFrom(...endpoints).map((e) => [e]), fc.array(segment, { minLength: 0, maxLength: 3 }));
+    await fc.assert(
+      fc.asyncProperty(method, tail, async (m, segments) => {
+        const url = `/servicemanager/rest/CampaignAPI/${segments.join('/')}`;
+        try {
+          new Request(new URL(url, 'http://localhost'), { method: m });
+        } catch {
+          return;
+        }
+        if (isKnownRoute(h.t.app, m, url)) return;
+        const hasBody = !['GET', 'HEAD'].includes(m.toUpperCase());
+        const request = { method: m, url, headers: {}, body: hasBody ? '{"phone":"0412345678"}' : undefined };
+        const answer = await send(h.t.app, request);
+        expectSaneAnswer(undefined, request, answer);
+        const endpoint = segments.length === 1 && endpoints.includes(segments[0]!);
+        expect(answer.status).toBe(endpoint ? 405 : 404);
+      }),
+      runs(40),
+    );
+  });
+
   it('answers a body sent to a GET route, and a bodyless POST, with JSON', async () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...ENDPOINTS), fc.option(bodyText, { nil: undefined }), async (row, body) => {

@@ -154,7 +154,7 @@ export function expectSaneAnswer(
     expect(row.statuses, `${row.name} answered ${answer.status}: ${answer.text.slice(0, 300)}`).toContain(answer.status);
     row.check(answer, request);
   } else {
-    checkNotFound(answer);
+    checkNotFound(answer, request);
   }
   expectNoPollution();
   return 'ok';

@@ -35,6 +35,7 @@ describe('GET /metrics', () => {
     crm.respond({ status: 500, json: {} });
     expect((await postNoojee(t.app, 'insertLeadFast', { phone: '0419000002' })).body.code).toBe(0);
     expect((await postNoojee(t.app, 'insertLeadFast', { phone: '0419000003' }, { apiKey: 'wrong' })).status).toBe(401);
+    expect((await t.app.request('/servicemanager/rest/CampaignAPI/insertLeadFast')).status).toBe(405);
 
     const res = await t.app.request('/metrics');
     expect(res.status).toBe(200);
@@ -44,7 +45,8 @@ describe('GET /metrics', () => {
     expect(m.get(`leadgate_requests_total{route="${route}",status="200",code="0"}`)).toBe(2);
     expect(m.get(`leadgate_requests_total{route="${route}",status="400",code="105"}`)).toBe(1);
     expect(m.get(`leadgate_requests_total{route="${route}",status="401",code="401"}`)).toBe(1);
-    expect(m.get(`leadgate_request_duration_seconds_count{route="${route}"}`)).toBe(4);
+    expect(m.get(`leadgate_requests_total{route="${route}",status="405",code="405"}`)).toBe(1);
+    expect(m.get(`leadgate_request_duration_seconds_count{route="${route}"}`)).toBe(5);
     expect(m.get('leadgate_crm_calls_total{connect="crm",outcome="ok"}')).toBe(1);
     expect(m.get('leadgate_crm_calls_total{connect="crm",outcome="status"}')).toBe(1);
     expect(m.get('leadgate_crm_circuit_state{connect="crm"}')).toBe(0);

@@ -42,9 +42,9 @@ const leadCount = async () => (await w.backend.runner.query<{ n: number }>('sele
 const leadStatus = async (id: unknown) => (await w.backend.runner.query<{ status: string | null }>('select status from leads where id = $1::bigint', [id]))[0]?.status;
 
 describe.skipIf(SKIP_REASON)('on workerd: insertLeadFast request and lead checks', () => {
-  it.each(UNAUTHORISED_QUERIES)('answers 401 for %s', async (_name, query) => {
+  it.each(UNAUTHORISED_QUERIES)('answers 401 for %s', async (_name, query, description) => {
     const res = await insert({ phone: freshMobile() }, query);
-    expect([res.status, res.body]).toEqual([401, { code: 401, message: 'UNAUTHORIZED' }]);
+    expect([res.status, res.body]).toEqual([401, { code: 401, message: 'UNAUTHORIZED', description }]);
   });
 
   it.each(REQUEST_LEVEL_FAILURES)('answers %s with its code', async (_name, query, code, message, description) => {

@@ -1,3 +1,4 @@
+import { parseJsonBody } from '../../http/json-body.js';
 import { readBodyLimited } from '../../http/read-body.js';
 import { isStorableText } from '../../lib/storable.js';
 
@@ -25,12 +26,10 @@ async function readParams(request: Request, maxBytes: number): Promise<ParamsRea
   if (text === '') return { ok: true, params };
   const type = request.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase() ?? '';
   if (type.endsWith('json') || text.startsWith('{')) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      return { ok: false, reason: 'malformed', detail: 'the body is not valid JSON' };
-    }
+    // the body as sent, not trimmed, so a syntax error's line and column are the caller's own
+    const json = parseJsonBody(body.text);
+    if (!json.ok) return { ok: false, reason: 'malformed', detail: json.detail };
+    const parsed = json.value;
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { ok: false, reason: 'malformed', detail: 'the JSON body must be a flat object' };
     for (const [name, value] of Object.entries(parsed)) {
       if (name === '__proto__') continue;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { RESULT_CODES, RETRY_AFTER_SECONDS } from '../../codes.js';
 import { onceByKey, type IdempotencyStore } from '../../http/idempotency.js';
+import { parseJsonBody } from '../../http/json-body.js';
 import { decodeUtf8, readBytesLimited } from '../../http/read-body.js';
 import type { AppVariables } from '../../http/request-log.js';
 import { isScalar, type LeadFields } from '../../leads/scalar.js';
@@ -82,13 +83,10 @@ export function createHooksRoutes(deps: HooksDeps): Hono<Env> {
     const verified = verifySignature(source.scheme, (name) => c.req.header(name), raw.bytes, source.secrets, now());
     if (!verified.ok) return answer(c, 401, { error: `signature rejected: ${verified.reason}` });
     const text = decodeUtf8(raw.bytes);
-    let payload: unknown;
-    try {
-      if (!text.ok) throw new Error('not UTF-8');
-      payload = JSON.parse(text.text);
-    } catch {
-      return answer(c, 400, { error: 'the body is not valid UTF-8 JSON' });
-    }
+    if (!text.ok) return answer(c, 400, { error: 'the body is not valid UTF-8' });
+    const json = parseJsonBody(text.text);
+    if (!json.ok) return answer(c, 400, { error: json.detail });
+    const payload = json.value;
     const eventValue = source.eventId ? firstScalar(source.eventId.values(payload)) : c.req.header('webhook-id');
     if (eventValue === undefined || eventValue === null || String(eventValue).trim() === '') return answer(c, 400, { error: 'the event has no id' });
     const eventId = String(eventValue);

@@ -44,7 +44,13 @@ function responses(shape: 'single' | 'batch') {
         ? { description: 'Inserted or updated (code 0).', content: json(noojeeAnswer, { ok: EXAMPLES.ok }) }
         : { description: 'One result per lead, in request order, with counts by code.', content: json(noojeeBatchAnswer, { batch: EXAMPLES.batch }) },
     400: status(400, bad, shape === 'single' ? { duplicate: EXAMPLES.duplicate, skipped: EXAMPLES.skipped } : { template: EXAMPLES.template }),
-    401: { description: 'Missing or wrong apiKey.', content: json(noojeeUnauthorized, { unauthorized: { code: 401, message: 'UNAUTHORIZED' } }) },
+    401: {
+      description: 'Missing or wrong apiKey.',
+      content: json(noojeeUnauthorized, {
+        missing: { code: 401, message: 'UNAUTHORIZED', description: 'apiKey is missing: pass it as the apiKey query parameter' },
+        wrong: { code: 401, message: 'UNAUTHORIZED', description: 'apiKey is not valid: check the key passed as the apiKey query parameter' },
+      }),
+    },
     413: status(413, codesWithStatus(413)),
     422: status(422, codesWithStatus(422)),
     500: status(500, codesWithStatus(500)),

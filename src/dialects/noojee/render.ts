@@ -10,17 +10,20 @@ export interface NoojeeAnswer {
 
 /** `{code, message, description}` plus `leadId` when there is one; the status follows the code. */
 export function renderResult(result: LeadResult): NoojeeAnswer {
-  const info = RESULT_CODES[result.code];
-  const body: Record<string, unknown> = {
-    code: result.code,
-    message: info.message,
-    description: ('detail' in result && result.detail) || info.description,
-  };
-  if (result.leadId !== undefined) body.leadId = result.leadId;
-  addRule(body, result);
-  const answer: NoojeeAnswer = { status: info.http as ContentfulStatusCode, body };
+  const answer = renderCode(result.code, 'detail' in result ? result.detail : undefined);
+  if (result.leadId !== undefined) answer.body.leadId = result.leadId;
+  addRule(answer.body, result);
   if ('retryAfterSeconds' in result && result.retryAfterSeconds !== undefined) answer.retryAfterSeconds = result.retryAfterSeconds;
   return answer;
+}
+
+/**
+ * Any code of the table, lead-level or HTTP-level (401, 404, 405), as `{code, message,
+ * description}` with the table's status: the one place a Noojee answer gets its status and words.
+ */
+export function renderCode(code: ResultCode, detail?: string): NoojeeAnswer {
+  const info = RESULT_CODES[code];
+  return { status: info.http as ContentfulStatusCode, body: { code, message: info.message, description: detail || info.description } };
 }
 
 /** Duplicate-check verdicts carry the row that decided and its reason (SPEC 3.3). */
@@ -28,10 +31,6 @@ function addRule(body: Record<string, unknown>, result: LeadResult): void {
   if (!result.rule || result.code === 0) return;
   if (result.rule.reason !== undefined) body.reason = result.rule.reason;
   body.rule = result.rule.row === null ? null : { row: result.rule.row, key: result.rule.key };
-}
-
-export function renderCode(code: Exclude<ResultCode, 0>, detail?: string): NoojeeAnswer {
-  return renderResult(detail === undefined ? { code } : { code, detail });
 }
 
 /** insertLeadsFast / injectLeads: HTTP 200, one result per lead in request order, and counts. */
@@ -47,5 +46,3 @@ export function renderBatch(results: readonly LeadResult[]): NoojeeAnswer {
   });
   return { status: 200, body: { code: 0, message: 'OK', results: rows, counts } };
 }
-
-export const UNAUTHORIZED: NoojeeAnswer = { status: 401, body: { code: 401, message: 'UNAUTHORIZED' } };

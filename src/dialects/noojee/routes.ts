@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import { RETRY_AFTER_SECONDS } from '../../codes.js';
 import type { ApiKeyCheck } from '../../http/api-keys.js';
 import type { AppVariables } from '../../http/request-log.js';
-import { readJsonLimited } from '../../http/read-body.js';
+import { readJsonLimited } from '../../http/json-body.js';
 import type { AdmissionGate } from '../../pipeline/admission-gate.js';
 import { injectLeads } from '../../pipeline/inject-leads.js';
 import { insertLeads, type PipelineDeps } from '../../pipeline/insert-leads.js';
@@ -11,7 +11,8 @@ import { resolveCampaignTarget, type CampaignTarget, type Target } from '../../p
 import { updateLead } from '../../pipeline/update-lead.js';
 import type { RuleSet } from '../../ruleset/rule-set.js';
 import type { RulesProvider } from '../../ruleset/rules-holder.js';
-import { renderBatch, renderCode, renderResult, UNAUTHORIZED, type NoojeeAnswer } from './render.js';
+import { methodNotAllowed, notFound, notJsonBody, unauthorized, type NoojeeEndpoint } from './refusals.js';
+import { renderBatch, renderCode, renderResult, type NoojeeAnswer } from './render.js';
 import { leadBatchBody, noojeeQuery, singleLeadBody } from './schemas.js';
 
 export interface NoojeeConfig {
@@ -52,7 +53,7 @@ interface Operation {
 }
 
 /** The endpoints differ only in what they do with the leads; every request check is shared. */
-const OPERATIONS: Record<string, Operation> = {
+const OPERATIONS: Record<NoojeeEndpoint, Operation> = {
   insertLeadFast: {
     shape: 'single',
     allocation: 'required',
@@ -80,10 +81,10 @@ const OPERATIONS: Record<string, Operation> = {
 export function createNoojeeRoutes(deps: NoojeeDeps): Hono<Env> {
   const routes = new Hono<Env>();
 
-  for (const [endpoint, operation] of Object.entries(OPERATIONS)) {
+  for (const [endpoint, operation] of Object.entries(OPERATIONS) as Array<[NoojeeEndpoint, Operation]>) {
     routes.post(`/${endpoint}`, async (c) => {
       const query = noojeeQuery.parse(c.req.query());
-      if (!(await deps.config.isApiKey(query.apiKey))) return send(c, UNAUTHORIZED);
+      if (!(await deps.config.isApiKey(query.apiKey))) return send(c, unauthorized({ query: c.req.query(), header: (name) => c.req.header(name) }));
       const rules = deps.rules.current();
       const resolved = resolveCampaignTarget(
         rules.dialer,
@@ -93,6 +94,10 @@ export function createNoojeeRoutes(deps: NoojeeDeps): Hono<Env> {
       if (!resolved.ok) return send(c, renderResult(resolved.result));
 
       const body = await readJsonLimited(c.req.raw, deps.config.maxBodyBytes);
+      // A form body is refused, not read as a lead: the CampaignAPI takes JSON, so a client that
+      // works here must work against Noojee too; and form encoding turns the '+' of '+61…' into a
+      // space, so a phone would arrive as another number, silently. (curl -d with JSON still works.)
+      if (!body.ok && body.reason === 'notJson') return send(c, notJsonBody(body.contentType));
       if (!body.ok) return send(c, renderCode(body.reason === 'tooLarge' ? 203 : 204, body.detail));
       const leads = leadsFromBody(body.value, operation.shape);
       if (!leads) {
@@ -110,6 +115,13 @@ export function createNoojeeRoutes(deps: NoojeeDeps): Hono<Env> {
       const results = admitted.value;
       return send(c, operation.shape === 'single' ? renderResult(results[0]!) : renderBatch(results));
     });
+    // Any other method on an endpoint, and any other path under the base, is answered in the
+    // dialect (the caller's client parses `code`), not with the app's generic 404.
+    routes.all(`/${endpoint}`, (c) => {
+      c.header('Allow', 'POST');
+      return send(c, methodNotAllowed(endpoint, c.req.method));
+    });
   }
+  routes.all('*', (c) => send(c, notFound(c.req.path)));
   return routes;
 }

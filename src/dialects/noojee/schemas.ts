@@ -12,7 +12,10 @@ const id = (what: string, code: number, extra = '') =>
  * in the SPEC's order 116 → 117 → 115 with words that name the parameter, is the target's job.
  */
 export const noojeeQuery = z.object({
-  apiKey: z.string().optional().meta({ description: 'API key. Missing or wrong: HTTP 401 `{"code":401,"message":"UNAUTHORIZED"}`.', example: 'demo' }),
+  apiKey: z
+    .string()
+    .optional()
+    .meta({ description: 'API key. Missing or wrong: HTTP 401 `{"code":401,"message":"UNAUTHORIZED","description":"…"}`, the description saying which.', example: 'demo' }),
   fTemplateId: id('Campaign template', 116),
   fCampaignId: id('Campaign', 117, ' Also 117 when the campaign is not of that template.'),
   fAllocationId: id('Allocation', 115, ' Also 115 when the allocation is not of that campaign. Optional on updateLeadFast.'),
@@ -90,4 +93,5 @@ export const noojeeBatchAnswer = z
   })
   .meta({ id: 'NoojeeBatchAnswer' });
 
-export const noojeeUnauthorized = z.object({ code: z.literal(401), message: z.literal('UNAUTHORIZED') }).meta({ id: 'NoojeeUnauthorized' });
+/** The SPEC's `{"code":401,"message":"UNAUTHORIZED"}`, plus a description saying whether the key was missing or wrong. */
+export const noojeeUnauthorized = z.object({ code: z.literal(401), message: z.literal('UNAUTHORIZED'), description: z.string() }).meta({ id: 'NoojeeUnauthorized' });

@@ -63,6 +63,18 @@ describe('POST /v1/leads/insert', () => {
     expect(res.body).toEqual({ success: false, code, text });
   });
 
+  it('answers a JSON body with a syntax error with its line and column, writing nothing', async () => {
+    const count = async () => (await t.backend.runner.query<{ n: number }>('select count(*)::int as n from leads'))[0]!.n;
+    const before = await count();
+    const body = `{\n  "auth_token": "${API_KEY}",\n  "list_id": 100,\n  "phone_number": "${freshNumber()}"\n  "phone_code": "61"\n}`;
+    const res = await t.app.request('/v1/leads/insert', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect([res.status, await res.json()]).toEqual([
+      200,
+      { success: false, code: 204, text: "the body is not valid JSON: unexpected '\"' at line 5, column 3 (expected ',' or '}')" },
+    ]);
+    expect(await count()).toBe(before);
+  });
+
   it('checks duplicates in the scope check_dup names', async () => {
     const number = freshNumber();
     const base = { phone_number: number, phone_code: '61' };

@@ -71,6 +71,15 @@ describe('POST /hooks/:source, standard-webhooks', () => {
     expect(await leadsWithExternalId('C-4')).toEqual([{ id: created.leadId, fields: { phone: '0412 800 005', firstName: 'Grace' } }]);
   });
 
+  it('answers a signed body with a JSON syntax error with its line and column, writing nothing', async () => {
+    const count = async () => (await t.backend.runner.query<{ n: number }>('select count(*)::int as n from leads'))[0]!.n;
+    const before = await count();
+    const body = '{\n  "type": "contact.created",\n  "contact": {"id": "C-J", "phone": "0412 800 098",}\n}';
+    const res = await deliver('crm', body, standardHeaders('evt-json', body));
+    expect([res.status, JSON.parse(res.text)]).toEqual([400, { error: "the body is not valid JSON: a trailing comma before '}' at line 3, column 52" }]);
+    expect(await count()).toBe(before);
+  });
+
   it('answers 404 for an unknown source and 422 for an event id reused with another body', async () => {
     expect((await deliver('nope', '{}', {})).status).toBe(404);
     const body = contact('C-5', '0412 800 006');

@@ -80,8 +80,8 @@ describe('hostile and malformed bodies', () => {
   const malformed = (description: string) => ({ status: 400, body: { code: 204, message: 'MALFORMED_REQUEST', description } });
 
   it.each([
-    ['multipart/form-data; boundary=x', "content type 'multipart/form-data' is not JSON"],
-    ['application/xml', "content type 'application/xml' is not JSON"],
+    ['multipart/form-data; boundary=x', 'the Noojee CampaignAPI takes a JSON body (Content-Type: application/json); this request sent multipart/form-data'],
+    ['application/xml', 'the Noojee CampaignAPI takes a JSON body (Content-Type: application/json); this request sent application/xml'],
   ])('refuses content type %s', async (type, description) => {
     expect(await post('{"phone":"0412345678"}', type)).toEqual(malformed(description));
   });

@@ -27,10 +27,10 @@ const freshMobile = () => `04${String(10_000_000 + serial++ * 7919).slice(-8)}`;
 const insert = (body: unknown, query: NoojeeQuery = {}) => postNoojee(t.app, 'insertLeadFast', body, query);
 
 describe('insertLeadFast: request-level checks', () => {
-  it.each(UNAUTHORISED_QUERIES)('answers 401 for %s', async (_name, query) => {
+  it.each(UNAUTHORISED_QUERIES)('answers 401 for %s', async (_name, query, description) => {
     const res = await insert({ phone: freshMobile() }, query);
     expect(res.status).toBe(401);
-    expect(res.body).toEqual({ code: 401, message: 'UNAUTHORIZED' });
+    expect(res.body).toEqual({ code: 401, message: 'UNAUTHORIZED', description });
   });
 
   it.each(REQUEST_LEVEL_FAILURES)('answers %s with its code', async (_name, query, code, message, description) => {

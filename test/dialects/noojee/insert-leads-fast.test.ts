@@ -46,7 +46,7 @@ describe('insertLeadsFast', () => {
     const unauthorised = await insertBatch([{ phone: freshMobile() }], { apiKey: 'wrong' });
     expect(unauthorised.status).toBe(401);
     const notJson = await insertBatch('[{"phone": "0412');
-    expect(notJson.body).toEqual({ code: 204, message: 'MALFORMED_REQUEST', description: 'the body is not valid JSON' });
+    expect(notJson.body).toEqual({ code: 204, message: 'MALFORMED_REQUEST', description: 'the body is not valid JSON: an unclosed string at line 1, column 12' });
   });
 
   it('answers 203 for a batch over LEADGATE_MAX_BATCH, writing nothing', async () => {
