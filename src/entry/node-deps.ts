@@ -40,7 +40,7 @@ export function buildNodeDeps(parts: NodeDepsParts): AppDeps & {
   close(): Promise<void>;
 } {
   const transport = createUndiciTransport();
-  const client = createCrmClient({ transport });
+  const client = createCrmClient({ transport, logger: parts.logger });
   const gate = createAdmissionGate({
     ...parts.admission,
     onWait: (ms) => metrics.gateWait(ms / 1000),

@@ -25,7 +25,7 @@ export interface WorkerDepsParts {
  * no Prometheus registry.
  */
 export function buildWorkerDeps(parts: WorkerDepsParts): AppDeps {
-  const client = createCrmClient({ transport: createFetchTransport({ fetch: parts.fetch }) });
+  const client = createCrmClient({ transport: createFetchTransport({ fetch: parts.fetch }), logger: parts.logger });
   return {
     store: createLeadStore(parts.runner),
     crm: client,
