@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import { ADMIN_PAGE_SCRIPT } from './ui-script.js';
+// Compiled from src/admin/ui/admin-page.ts by scripts/build-admin-ui.ts (run by build, start,
+// typecheck, lint, the test setup and the Worker build); the browser source is never imported here.
+import { ADMIN_PAGE_SCRIPT } from './generated/ui-script.js';
 
 const STYLE = `
 body { font: 14px/1.4 system-ui, sans-serif; margin: 0 auto; max-width: 72rem; padding: 1rem; color: #1d2329; }

@@ -112,4 +112,17 @@ describe.skipIf(!runs)('the admin page in a real browser', () => {
     expect(await fresh.$$('#files li')).toEqual([]);
     await fresh.close();
   }, 60_000);
+
+  it('shows a request that could not be made in its status line, not as an unhandled rejection', async () => {
+    const fresh = await browser.newPage();
+    const errors: string[] = [];
+    fresh.on('pageerror', (error) => errors.push(error.message));
+    await fresh.route('**/admin/rules', (route) => route.abort('connectionreset'));
+    await fresh.goto(`${base}/admin/ui`);
+    await fresh.fill('#token', ADMIN_TOKEN);
+    await fresh.click('#use-token');
+    await expect.poll(() => fresh.textContent('#token-status')).toBe('failed: Failed to fetch');
+    expect(errors).toEqual([]);
+    await fresh.close();
+  }, 60_000);
 });
