@@ -43,6 +43,10 @@ export function watchRules(dir: string, holder: RulesHolder, logger: Logger, opt
     running += 1;
     reloader
       .reloadIfChanged()
+      .then((result) => {
+        // editors' swap files, temp files, a touched file: worth a debug line, not a reload
+        if (result === null) logger.debug({ event: 'rules.unchanged' }, 'rules folder touched, no rule file changed');
+      })
       // the folder could not be read at all (removed, unreadable): the old rules stay active
       .catch((error: unknown) => logger.error({ event: 'rules.reload_failed', err: error }, 'rules reload failed'))
       .finally(() => (running -= 1));

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BASIC_RULES } from '../support/test-app.js';
 import { DIALER, dialerNamed, removeTempDirs, renameReplace, rulesFolder, tempDir, truncateWrite } from './watch/folders.js';
-import { isActive, startWatching, type Watching } from './watch/watching.js';
+import { inotifyWatches, isActive, startWatching, type Watching } from './watch/watching.js';
 
 const run = promisify(execFile);
 const running: Watching[] = [];
@@ -28,15 +28,18 @@ describe('rules watcher lifecycle', () => {
     expect(w.count('rules.change_detected_by_scan')).toBe(1);
   });
 
-  it('close() stops the events, the scan and a pending reload', async () => {
+  it('close() stops the events, the scan and a pending reload, and removes every watch', async () => {
     const dir = await rulesFolder();
     const path = join(dir, 'dialer.yaml');
+    const watchesBefore = await inotifyWatches();
     // quick to react on every path, were it still running
     const closed = await start(dir, { debounceMs: 50, scanIntervalMs: 50 });
+    if (watchesBefore !== null) expect(await inotifyWatches()).toBeGreaterThan(watchesBefore);
     // a second watcher, left open and slower, tells when the closed one would long have reacted
     const witness = await start(dir, { fsEvents: false });
     await truncateWrite(path, dialerNamed('pending at close'));
     closed.watcher.close();
+    if (watchesBefore !== null) expect(await inotifyWatches()).toBe(watchesBefore);
     await witness.active('dialer.yaml', dialerNamed('pending at close'));
     await renameReplace(path, dialerNamed('after close'));
     await witness.active('dialer.yaml', dialerNamed('after close'));

@@ -189,6 +189,25 @@ export function defineWatchCases(mode: WatchMode): void {
     foundAsTheModeSays(w);
   });
 
+  it('a file written to every 50 ms without pause is reloaded while the writes go on', async () => {
+    const dir = await rulesFolder();
+    const w = await start(dir);
+    let writing = true;
+    const writes = (async () => {
+      for (let i = 1; writing; i++) {
+        await truncateWrite(join(dir, 'dialer.yaml'), dialerNamed(`stream ${i}`));
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    })();
+    try {
+      // the debounce alone would wait for a pause that never comes
+      await waitFor('a reload during the writes', () => w.holder.version > 1);
+    } finally {
+      writing = false;
+      await writes;
+    }
+  });
+
   it('an invalid edit keeps the old set and is logged once; the next valid edit is taken', async () => {
     const dir = await rulesFolder();
     const path = join(dir, 'dialer.yaml');
@@ -204,6 +223,8 @@ export function defineWatchCases(mode: WatchMode): void {
 
     // an editor's swap file changes no rule file: no second report of the same rejection
     await writeFile(join(dir, '.dialer.yaml.swp'), 'swap');
+    if (mode.options.fsEvents !== false) await waitFor('the swap file looked at', () => w.count('rules.unchanged') > 0);
+    expect(w.count('rules.reload_failed')).toBe(1);
     const fixed = dialerNamed('fixed');
     await truncateWrite(path, fixed);
     await w.active('dialer.yaml', fixed);

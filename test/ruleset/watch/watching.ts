@@ -1,3 +1,4 @@
+import { readdir, readFile, readlink } from 'node:fs/promises';
 import { ruleFileEtag } from '../../../src/ruleset/rule-file.js';
 import type { RulesHolder } from '../../../src/ruleset/rules-holder.js';
 import { watchRules, type WatchRulesOptions } from '../../../src/ruleset/watch-rules.js';
@@ -49,3 +50,24 @@ export async function startWatching(dir: string, options: WatchRulesOptions = {}
   };
 }
 export type Watching = Awaited<ReturnType<typeof startWatching>>;
+
+/**
+ * The inotify watches this process holds (Linux: one `inotify wd:` line per watch in the inotify
+ * descriptor's fdinfo), to tell that `close()` removed every watch; null where there is no /proc.
+ */
+export async function inotifyWatches(): Promise<number | null> {
+  let fds: string[];
+  try {
+    fds = await readdir('/proc/self/fd');
+  } catch {
+    return null;
+  }
+  let count = 0;
+  for (const fd of fds) {
+    const target = await readlink(`/proc/self/fd/${fd}`).catch(() => '');
+    if (target !== 'anon_inode:inotify') continue;
+    const info = await readFile(`/proc/self/fdinfo/${fd}`, 'utf8').catch(() => '');
+    count += info.split('\n').filter((line) => line.startsWith('inotify wd:')).length;
+  }
+  return count;
+}
