@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import type { WatchRulesOptions } from '../../../src/ruleset/watch-rules.js';
 import { appendInPlace, campaignLine, connectYaml, DIALER, dialerNamed, duplicateCheck, INVALID_DIALER, removeTempDirs, renameReplace, rowLine, rulesFolder, SOURCE_YAML, tempDir, truncateWrite } from './folders.js';
-import { isActive, startWatching, waitFor, type Watching } from './watching.js';
+import { isActive, startWatching, type Watching } from './watching.js';
 
 export interface WatchMode {
   options: WatchRulesOptions;
@@ -193,15 +193,17 @@ export function defineWatchCases(mode: WatchMode): void {
     const dir = await rulesFolder();
     const w = await start(dir);
     let writing = true;
+    // Appends, each a whole campaign line: the file is valid at every moment. (A truncating write
+    // has an empty moment, and a reload forced mid-stream may read it and be rightly rejected.)
     const writes = (async () => {
-      for (let i = 1; writing; i++) {
-        await truncateWrite(join(dir, 'dialer.yaml'), dialerNamed(`stream ${i}`));
+      for (let id = 600; writing; id++) {
+        await appendInPlace(join(dir, 'dialer.yaml'), campaignLine(id));
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     })();
     try {
       // the debounce alone would wait for a pause that never comes
-      await waitFor('a reload during the writes', () => w.holder.version > 1);
+      await w.until('a reload during the writes', () => w.holder.version > 1);
     } finally {
       writing = false;
       await writes;
@@ -214,7 +216,7 @@ export function defineWatchCases(mode: WatchMode): void {
     const w = await start(dir);
     const version = w.holder.version;
     await renameReplace(path, INVALID_DIALER);
-    await waitFor('the rejection logged', () => w.count('rules.reload_failed') === 1);
+    await w.until('the rejection logged', () => w.count('rules.reload_failed') === 1);
     const failure = w.lines().find((l) => l.event === 'rules.reload_failed')!;
     expect(failure.errors).toContainEqual({ file: 'dialer.yaml', path: 'templates[0].country', message: "unknown region code 'QQ'" });
     expect(w.holder.version).toBe(version);
@@ -223,7 +225,7 @@ export function defineWatchCases(mode: WatchMode): void {
 
     // an editor's swap file changes no rule file: no second report of the same rejection
     await writeFile(join(dir, '.dialer.yaml.swp'), 'swap');
-    if (mode.options.fsEvents !== false) await waitFor('the swap file looked at', () => w.count('rules.unchanged') > 0);
+    if (mode.options.fsEvents !== false) await w.until('the swap file looked at', () => w.count('rules.unchanged') > 0);
     expect(w.count('rules.reload_failed')).toBe(1);
     const fixed = dialerNamed('fixed');
     await truncateWrite(path, fixed);

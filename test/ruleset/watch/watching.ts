@@ -38,6 +38,11 @@ export async function startWatching(dir: string, options: WatchRulesOptions = {}
   const log = memoryLog();
   const watcher = watchRules(dir, rules, log.logger, { env: ENV, ...options });
   const lines = () => log.lines.map((l) => JSON.parse(l) as LogLine);
+  /** waitFor, failing with what the watcher logged (a failure in a watch test is otherwise opaque) */
+  const until = (what: string, check: () => boolean) =>
+    waitFor(what, check).catch((error: Error) => {
+      throw new Error(`${error.message}; the watcher logged: ${lines().map((l) => `${String(l.time)} ${l.event ?? l.msg}`).join(', ') || 'nothing'}`);
+    });
   return {
     holder: rules,
     watcher,
@@ -45,8 +50,9 @@ export async function startWatching(dir: string, options: WatchRulesOptions = {}
     /** how many log lines carry `event` */
     count: (event: string) => lines().filter((l) => l.event === event).length,
     /** waits until the active set holds `path` with `text` */
-    active: (path: string, text: string) => waitFor(`${path} active with the new text`, () => isActive(rules, path, text)),
-    absent: (path: string) => waitFor(`${path} gone from the active set`, () => isAbsent(rules, path)),
+    until,
+    active: (path: string, text: string) => until(`${path} active with the new text`, () => isActive(rules, path, text)),
+    absent: (path: string) => until(`${path} gone from the active set`, () => isAbsent(rules, path)),
   };
 }
 export type Watching = Awaited<ReturnType<typeof startWatching>>;
