@@ -5,7 +5,8 @@ import { BASIC_RULES } from '../support/test-app.js';
 
 const basic = await readFile(`${BASIC_RULES}/dialer.yaml`, 'utf8');
 const compile = (text: string) => compileRuleSet([{ path: 'dialer.yaml', text }]);
-const withCriteria = (lines: string) => basic.slice(0, basic.indexOf('criteria:')) + `criteria:\n${lines}\n`;
+const CRITERIA = /criteria:\n(?: {2}- .*\n)+/;
+const withCriteria = (lines: string) => basic.replace(CRITERIA, `criteria:\n${lines}\n`);
 
 describe('dialer.yaml criteria (Convoso criteria keys)', () => {
   it('compiles each key to its allocation and checks', () => {
@@ -22,7 +23,7 @@ describe('dialer.yaml criteria (Convoso criteria keys)', () => {
   });
 
   it('is optional', () => {
-    const result = compile(basic.slice(0, basic.indexOf('criteria:')));
+    const result = compile(basic.replace(CRITERIA, ''));
     expect(result.ok && result.rules.dialer.criteria.size).toBe(0);
   });
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../../support/test-app.js';
+import { API_KEY, createTestApp, type TestApp } from '../../support/test-app.js';
 import { convoso, freshMobile, insertLead, WAYS, type Way } from './convoso-client.js';
 
 let t: TestApp;
@@ -84,7 +84,7 @@ describe('every /v1 endpoint answers GET with a query string, POST with a form a
     const res = await t.app.request(`/v1/leads/insert?auth_token=wrong&list_id=999&phone_code=61&first_name=Query`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ auth_token: (await import('../../support/test-app.js')).API_KEY, list_id: 100, phone_number: phone }),
+      body: JSON.stringify({ auth_token: API_KEY, list_id: 100, phone_number: phone }),
     });
     const body = (await res.json()) as { data: { lead_id: string } };
     expect(res.status).toBe(200);
