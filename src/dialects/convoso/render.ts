@@ -29,7 +29,7 @@ export function convosoError(name: ConvosoErrorName, reason?: string): ConvosoAn
 export const ok = (data: Record<string, unknown>): ConvosoAnswer => ({ status: 200, body: { success: true, data } });
 
 /** Refusals Convoso words itself need no reason; leadgate's own conditions say what was wrong. */
-const SELF_EXPLAINED = new Set<ConvosoErrorName>(['noSuchLead', 'noSuchList', 'invalidPhone', 'dnc', 'duplicate', 'failedValidation', 'invalidCampaign']);
+const SELF_EXPLAINED = new Set<ConvosoErrorName>(['noSuchLead', 'noSuchList', 'invalidPhone', 'dnc', 'duplicate', 'failedValidation', 'invalidCampaign', 'keyReused', 'storeUnavailable']);
 
 /**
  * Convoso answers HTTP 200 with `success` true or false; leadgate adds 429 (admission timeout) and
