@@ -20,10 +20,15 @@ export async function findLeadById(runner: SqlRunner, id: string): Promise<Store
 
 /** The version check makes a concurrent update that read the same version lose (110). */
 const UPDATE_LEAD = `
+with before as (select allocation_id from leads where id = $1::bigint)
 update leads set fields = $3::text::jsonb, phones = $4::text[], disposition = $5::text, callback_at = $6::timestamptz,
-  priority = $7::int, contact_hours = $8::text, state = $9::text, version = version + 1, updated_at = now()
+  priority = $7::int, contact_hours = $8::text, state = $9::text, version = version + 1, updated_at = now(),
+  status = case when $10::boolean then $11::text else status end, allocation_id = coalesce($12::int, allocation_id)
 where id = $1::bigint and version = $2::int
-returning campaign_id, allocation_id, template_id, external_id`;
+returning campaign_id, allocation_id, template_id, external_id, (select allocation_id from before) as old_allocation_id`;
+
+/** A lead moved to another allocation (Convoso's list_id) leaves its old allocation's scope. */
+const LEAVE_ALLOCATION = `delete from phone_claims where lead_id = $1::bigint and scope = $2::text`;
 
 /** Phones the lead no longer has stop being its phones; new ones are registered, never de-duplicated (seed rule). */
 const RECLAIM_PHONES = `
@@ -66,7 +71,7 @@ const CLAIM_COPY_ALLOCATION = `
 insert into phone_claims (scope, e164, lead_id) select $2::text, p, $1::bigint from unnest($3::text[]) as p on conflict do nothing`;
 
 export async function updateLeadInTransaction(tx: SqlRunner, update: LeadUpdate): Promise<UpdateOutcome> {
-  const [updated] = await tx.query<{ campaign_id: number; allocation_id: number; template_id: number }>(UPDATE_LEAD, [
+  const [updated] = await tx.query<{ campaign_id: number; allocation_id: number; template_id: number; old_allocation_id: number }>(UPDATE_LEAD, [
     update.leadId,
     update.expectedVersion,
     JSON.stringify(update.fields),
@@ -76,8 +81,14 @@ export async function updateLeadInTransaction(tx: SqlRunner, update: LeadUpdate)
     update.priority,
     update.contactHours,
     update.state,
+    update.status !== undefined,
+    update.status ?? null,
+    update.allocationId ?? null,
   ]);
   if (!updated) return { kind: 'conflict' };
+  if (updated.old_allocation_id !== updated.allocation_id) {
+    await tx.query(LEAVE_ALLOCATION, [update.leadId, scopeKeys({ campaignId: updated.campaign_id, allocationId: updated.old_allocation_id }).allocation]);
+  }
   const keys = scopeKeys({ campaignId: updated.campaign_id, allocationId: updated.allocation_id });
   await tx.query(RECLAIM_PHONES, [update.leadId, update.phones, [keys.allocation, keys.campaign, keys.global]]);
   await tx.query(INSERT_CALL_RECORD, [update.leadId, update.callRecord.disposition, JSON.stringify(update.callRecord.changes), update.callRecord.source]);
