@@ -25,11 +25,45 @@ export function pgliteRunner(pg: PGlite): SqlRunner {
 }
 
 /**
+ * PostgreSQL settings for the embedded store, passed as `-c` options at every start (so they hold
+ * for data directories made before they were chosen, too).
+ *
+ * The whole database runs inside one WASM linear memory, which can grow but never shrink: every
+ * byte PostgreSQL ever touches stays in the process's RSS. PostgreSQL's defaults are sized for a
+ * server that owns the machine's memory, so:
+ *  - shared_buffers: the buffer pool is allocated and zeroed at start, so its size is resident from
+ *    the first second; 128 MB (what initdb picks) was the largest single part of the process. The
+ *    files are read through the operating system's page cache anyway, and the insert path's hot
+ *    pages (index roots and inner pages, the tables' last pages) are few: 8 MB (1,024 pages) cost
+ *    no measurable CPU per lead against 128 MB (bench/experiments/pglite-wasm-tiers.ts).
+ *    wal_buffers follows it (1/32: 256 kB).
+ *  - maintenance_work_mem: 64 MB by default, used by CREATE INDEX and VACUUM; once a maintenance
+ *    command has used it, the WASM memory keeps that size for good. 16 MB bounds it.
+ * Durability is untouched: these are cache and working-memory sizes only (see BENCHMARKS.md).
+ */
+export const PGLITE_SETTINGS: Readonly<Record<string, string>> = {
+  shared_buffers: '8MB',
+  maintenance_work_mem: '16MB',
+};
+
+export interface PgliteStoreOptions {
+  /** settings over PGLITE_SETTINGS (diagnosis: bench/experiments/pglite-settings.ts) */
+  settings?: Record<string, string>;
+}
+
+/** PGlite's own start-up options with PGLITE_SETTINGS (and any overrides) appended as -c options. */
+export function pgliteStartParams(settings: Record<string, string> = {}): string[] {
+  const merged = { ...PGLITE_SETTINGS, ...settings };
+  return [...PGlite.defaultStartParams, ...Object.entries(merged).flatMap(([name, value]) => ['-c', `${name}=${value}`])];
+}
+
+/**
  * The embedded store: PostgreSQL compiled to WASM, one connection, data in `dataDir`
  * (undefined = in memory, for tests). Migrations run before the store is handed out.
  */
-export async function openPgliteBackend(dataDir?: string): Promise<StoreBackend & { pg: PGlite }> {
-  const pg = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
+export async function openPgliteBackend(dataDir?: string, options: PgliteStoreOptions = {}): Promise<StoreBackend & { pg: PGlite }> {
+  const pgOptions = { startParams: pgliteStartParams(options.settings) };
+  const pg = dataDir ? await PGlite.create(dataDir, pgOptions) : await PGlite.create(pgOptions);
   await migrate(drizzle(pg), { migrationsFolder: migrationsFolder() });
   return {
     kind: 'pglite',
