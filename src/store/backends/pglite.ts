@@ -1,8 +1,11 @@
-import { PGlite } from '@electric-sql/pglite';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
 import { drizzle } from 'drizzle-orm/pglite';
 import { migrate } from 'drizzle-orm/pglite/migrator';
 import { migrationsFolder } from '../migrations-folder.js';
 import type { SqlRunner, StoreBackend } from '../sql-runner.js';
+import { pgliteTemplate, pgliteVersion, templateTar, unpackTemplate } from './pglite-template.js';
 
 interface PgliteQueryable {
   query<R>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
@@ -49,6 +52,12 @@ export const PGLITE_SETTINGS: Readonly<Record<string, string>> = {
 export interface PgliteStoreOptions {
   /** settings over PGLITE_SETTINGS (diagnosis: bench/experiments/pglite-settings.ts) */
   settings?: Record<string, string>;
+  /**
+   * How a new database is made: 'template' (default) unpacks the data directory PGlite's initdb
+   * made for this PGlite version (./pglite-template.ts), 'initdb' runs PGlite's own initdb in
+   * this process (peaks near 900 MB; the fallback when there is no template for the installed PGlite).
+   */
+  create?: 'template' | 'initdb';
 }
 
 /** PGlite's own start-up options with PGLITE_SETTINGS (and any overrides) appended as -c options. */
@@ -57,12 +66,46 @@ export function pgliteStartParams(settings: Record<string, string> = {}): string
   return [...PGlite.defaultStartParams, ...Object.entries(merged).flatMap(([name, value]) => ['-c', `${name}=${value}`])];
 }
 
+let warnedNoTemplate = false;
+
+/** The template for a new database, or undefined (PGlite's initdb), warning once when there is none. */
+function templateFor(options: PgliteStoreOptions): string | undefined {
+  if (options.create === 'initdb') return undefined;
+  let version = 'of unknown version';
+  let template: string | undefined;
+  try {
+    version = pgliteVersion();
+    template = pgliteTemplate();
+  } catch {
+    // no template: PGlite's initdb makes the database, as it always did
+  }
+  if (!template && !warnedNoTemplate) {
+    warnedNoTemplate = true;
+    process.emitWarning(
+      `no data-directory template for @electric-sql/pglite ${version}: a new database is made by PGlite's initdb, which peaks near 900 MB RSS (npx tsx src/store/backends/pglite-template.ts makes one)`,
+      { code: 'LEADGATE_PGLITE_TEMPLATE' },
+    );
+  }
+  return template;
+}
+
 /**
  * The embedded store: PostgreSQL compiled to WASM, one connection, data in `dataDir`
- * (undefined = in memory, for tests). Migrations run before the store is handed out.
+ * (undefined = in memory, for tests). A new database comes from the template (see
+ * PgliteStoreOptions.create); migrations run before the store is handed out.
  */
 export async function openPgliteBackend(dataDir?: string, options: PgliteStoreOptions = {}): Promise<StoreBackend & { pg: PGlite }> {
-  const pgOptions = { startParams: pgliteStartParams(options.settings) };
+  const pgOptions: PGliteOptions = { startParams: pgliteStartParams(options.settings) };
+  // a plain path (or file://) is a directory on disk; no dataDir (or memory://) is in memory
+  const onDisk = dataDir?.startsWith('file://') ? dataDir.slice('file://'.length) : dataDir?.includes('://') ? undefined : dataDir;
+  const inMemory = !dataDir || dataDir.startsWith('memory://');
+  if (onDisk && !existsSync(join(onDisk, 'PG_VERSION'))) {
+    const template = templateFor(options);
+    if (template) await unpackTemplate(template, onDisk);
+  } else if (inMemory) {
+    const template = templateFor(options);
+    if (template) pgOptions.loadDataDir = new Blob([templateTar(template)]);
+  }
   const pg = dataDir ? await PGlite.create(dataDir, pgOptions) : await PGlite.create(pgOptions);
   await migrate(drizzle(pg), { migrationsFolder: migrationsFolder() });
   return {
