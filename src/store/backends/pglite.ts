@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
 import { drizzle } from 'drizzle-orm/pglite';
 import { migrate } from 'drizzle-orm/pglite/migrator';
@@ -49,6 +50,31 @@ export const PGLITE_SETTINGS: Readonly<Record<string, string>> = {
   maintenance_work_mem: '16MB',
 };
 
+/**
+ * V8 compiles WebAssembly with Liftoff, its baseline compiler, then re-compiles each function that
+ * gets hot with TurboFan on background threads. For PostgreSQL's 9 MB of WASM those re-compilations
+ * run through the first minutes of use (migrations, the first requests), and the memory they free
+ * stays in the compiler threads' malloc arenas (glibc does not hand it back): about 100 MB of RSS
+ * that never goes away. So PGlite's module is compiled with --liftoff-only: no second tier. Which
+ * tiers a module uses is fixed when it is compiled, so the flag is set only around PGlite's start
+ * (which compiles the module) and cleared again; WebAssembly compiled later (undici's HTTP parser,
+ * for CRM calls) is not affected.
+ * What it costs: the SQL runs as baseline code. In the store alone (no HTTP) a single-lead insert
+ * took 1.24× the CPU and a 1,000-lead batch 1.6× (bench/experiments/pglite-wasm-tiers.ts); through
+ * HTTP, where JavaScript does much of the work, less. Start-up gets faster (no TurboFan compiling
+ * the migrations' code paths). See BENCHMARKS.md.
+ */
+async function withBaselineWasm<T>(fn: () => Promise<T>): Promise<T> {
+  // an operator who starts node with --liftoff-only keeps it
+  const alreadyOn = process.execArgv.includes('--liftoff-only');
+  setFlagsFromString('--liftoff-only');
+  try {
+    return await fn();
+  } finally {
+    if (!alreadyOn) setFlagsFromString('--no-liftoff-only');
+  }
+}
+
 export interface PgliteStoreOptions {
   /** settings over PGLITE_SETTINGS (diagnosis: bench/experiments/pglite-settings.ts) */
   settings?: Record<string, string>;
@@ -58,6 +84,8 @@ export interface PgliteStoreOptions {
    * this process (peaks near 900 MB; the fallback when there is no template for the installed PGlite).
    */
   create?: 'template' | 'initdb';
+  /** 'baseline' (default): PGlite's WASM is compiled by Liftoff only (see withBaselineWasm); 'optimizing': V8's default tiering */
+  wasm?: 'baseline' | 'optimizing';
 }
 
 /** PGlite's own start-up options with PGLITE_SETTINGS (and any overrides) appended as -c options. */
@@ -106,7 +134,8 @@ export async function openPgliteBackend(dataDir?: string, options: PgliteStoreOp
     const template = templateFor(options);
     if (template) pgOptions.loadDataDir = new Blob([templateTar(template)]);
   }
-  const pg = dataDir ? await PGlite.create(dataDir, pgOptions) : await PGlite.create(pgOptions);
+  const create = () => (dataDir ? PGlite.create(dataDir, pgOptions) : PGlite.create(pgOptions));
+  const pg = options.wasm === 'optimizing' ? await create() : await withBaselineWasm(create);
   await migrate(drizzle(pg), { migrationsFolder: migrationsFolder() });
   return {
     kind: 'pglite',
