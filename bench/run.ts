@@ -11,6 +11,7 @@ import { benchMemory } from './scenarios/memory.js';
 import { benchPglite } from './scenarios/pglite.js';
 import { benchProxy } from './scenarios/proxy.js';
 import { benchSingle } from './scenarios/single.js';
+import { benchSoak } from './scenarios/soak.js';
 
 /**
  * `npm run bench [-- name...]`: runs the named parts (all by default), prints a table and writes
@@ -41,6 +42,7 @@ const BENCHES: Record<string, (ctx: BenchContext) => Promise<BenchResult[]>> = {
   dedupe: benchDedupeGrowth,
   memory: benchMemory,
   pglite: benchPglite,
+  soak: benchSoak,
 };
 
 const fmt = (n: number) => (Number.isInteger(n) ? n.toLocaleString('en-US') : String(n));
