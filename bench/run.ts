@@ -12,6 +12,7 @@ import { benchPglite } from './scenarios/pglite.js';
 import { benchPgliteMemory } from './scenarios/pglite-memory.js';
 import { benchProxy } from './scenarios/proxy.js';
 import { benchSingle } from './scenarios/single.js';
+import { benchSoak } from './scenarios/soak.js';
 
 /**
  * `npm run bench [-- name...]`: runs the named parts (all by default), prints a table and writes
@@ -43,6 +44,7 @@ const BENCHES: Record<string, (ctx: BenchContext) => Promise<BenchResult[]>> = {
   memory: benchMemory,
   pglite: benchPglite,
   'pglite-memory': benchPgliteMemory,
+  soak: benchSoak,
 };
 
 const fmt = (n: number) => (Number.isInteger(n) ? n.toLocaleString('en-US') : String(n));

@@ -43,5 +43,7 @@ describe('the admin page', () => {
     // the browser source's own code, not a stub
     expect(ADMIN_PAGE_SCRIPT).toContain("const TOKEN_KEY = 'leadgate-admin-token';");
     expect(ADMIN_PAGE_SCRIPT).not.toContain('interface RuleError');
+    // inlined: no source map comment pointing at a file that is not there
+    expect(ADMIN_PAGE_SCRIPT).not.toContain('sourceMappingURL');
   });
 });
