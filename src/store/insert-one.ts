@@ -1,36 +1,54 @@
-import { INSERT_DECISION_OUTCOME, type InsertOutcome, type NewLead } from '../pipeline/ports.js';
-import { claimScopes } from './dedupe-scopes.js';
+import { insertDecisionOutcome, type InsertOutcome, type NewLead } from '../pipeline/ports.js';
+import { leadClaims, windowHours } from './dedupe-scopes.js';
 import { applyDecisionEffects, decisionColumns, DUPLICATE_CHECK_DNC_SOURCE, hasDecisionEffects } from './decision-effects.js';
 import { classifyUniqueViolation } from './unique-violations.js';
 import type { SqlRunner } from './sql-runner.js';
 
 /*
- * One lead, one statement, one round trip: the DNC check, the lead row and its phone claims are
- * a single atomic statement. A phone already claimed in the checked scope (or an external id
- * already live in the campaign) raises a unique violation that rolls the whole statement back;
- * the lead insert runs before the claims, so an external-id clash (112) wins over a phone (105).
+ * One lead, one statement, one round trip: the DNC check, the lead row and its claims (phones in
+ * three scopes, the other match keys in the template's) are a single atomic statement.
+ *
+ * Each claim is an INSERT … ON CONFLICT DO UPDATE that takes the row over only when its holder is
+ * older than the window (never, without one). PostgreSQL decides that on the row's latest
+ * committed version, holding its lock: of two statements racing for an expired or a free claim,
+ * exactly one takes it, and the other then sees a live claim. A checked claim that was not won
+ * makes the final select call leadgate_refuse_duplicate (drizzle/0003), which raises: the whole
+ * statement rolls back, the lead row and any claim it already took over included, and the error
+ * names the key and the lead holding it. An external id already live in the campaign is still a
+ * unique violation of the lead row, which comes first (112 before 105).
  */
 const LEAD_AND_CLAIMS = `
 with dnc_hit as (
   select 1 from dnc where e164 = any($1::text[]) and campaign_id in (0, $3::int) limit 1
 ), new_lead as (
-  insert into leads (template_id, campaign_id, allocation_id, external_id, status, callback_at, priority, contact_hours, fields, phones)
-  select $2::int, $3::int, $4::int, $5::text, $6::text, $7::timestamptz, $8::int, $9::text, $10::text::jsonb, $1::text[]
+  insert into leads (template_id, campaign_id, allocation_id, external_id, status, callback_at, priority, contact_hours, fields, phones, created_at)
+  select $2::int, $3::int, $4::int, $5::text, $6::text, $7::timestamptz, $8::int, $9::text, $10::text::jsonb, $1::text[], coalesce($17::timestamptz, now())
   where not exists (select 1 from dnc_hit)
-  returning id
-), checked as (
-  insert into phone_claims (scope, e164, lead_id)
-  select $11::text, p, (select id from new_lead) from unnest($1::text[]) as p
-  where $11::text is not null and exists (select 1 from new_lead)
-), unchecked as (
-  insert into phone_claims (scope, e164, lead_id)
-  select s, p, (select id from new_lead) from unnest($12::text[]) as s cross join unnest($1::text[]) as p
-  where exists (select 1 from new_lead)
-  on conflict do nothing
+  returning id, created_at
+), claim as (
+  select c.ord, c.scope, c.key, c.value, c.checked, c.rank, l.id as lead_id, l.created_at
+  from new_lead l cross join unnest($11::text[], $12::text[], $13::text[], $14::boolean[], $15::int[]) with ordinality as c(scope, key, value, checked, rank, ord)
+), phone_won as (
+  insert into phone_claims (scope, e164, lead_id, created_at)
+  select scope, value, lead_id, created_at from claim where key = 'phone' order by ord
+  on conflict (scope, e164) do update set lead_id = excluded.lead_id, created_at = excluded.created_at
+    where phone_claims.created_at <= excluded.created_at - make_interval(hours => $16::int)
+  returning scope, e164
+), key_won as (
+  insert into key_claims (scope, key, value, lead_id, created_at)
+  select scope, key, value, lead_id, created_at from claim where key <> 'phone' order by ord
+  on conflict (scope, key, value) do update set lead_id = excluded.lead_id, created_at = excluded.created_at
+    where key_claims.created_at <= excluded.created_at - make_interval(hours => $16::int)
+  returning scope, key, value
 )`;
 
 const RESULT = `
-select (select id::text from new_lead) as lead_id`;
+select (select id::text from new_lead) as lead_id,
+  (select leadgate_refuse_duplicate(c.key, c.scope, c.value) from claim c
+   where c.checked
+     and not exists (select 1 from phone_won w where c.key = 'phone' and w.scope = c.scope and w.e164 = c.value)
+     and not exists (select 1 from key_won w where c.key <> 'phone' and w.scope = c.scope and w.key = c.key and w.value = c.value)
+   order by c.rank, c.ord limit 1) as refused`;
 
 const INSERT_ONE = LEAD_AND_CLAIMS + RESULT;
 
@@ -41,20 +59,21 @@ const INSERT_ONE = LEAD_AND_CLAIMS + RESULT;
  */
 const INSERT_ONE_WITH_EFFECTS = `${LEAD_AND_CLAIMS}, dnc_added as (
   insert into dnc (e164, campaign_id, reason, source)
-  select p, 0, $14::text, $15::text from unnest($1::text[]) as p
-  where $13::boolean and exists (select 1 from new_lead)
+  select p, 0, $19::text, $20::text from unnest($1::text[]) as p
+  where $18::boolean and exists (select 1 from new_lead)
   on conflict do nothing
 ), decision as (
   insert into decision_records (lead_id, phone, entry_point, connect, request, crm_status, latency_ms, answer, matched_row, values, outcome, decision)
   select (select id from new_lead), r.phone, r.entry_point, r.connect, r.request, r.crm_status, r.latency_ms, r.answer, r.matched_row, r.values,
          case when exists (select 1 from new_lead) then 'created' else 'dnc' end, r.decision
-  from jsonb_to_record($16::text::jsonb) as r(phone text, entry_point text, connect text, request jsonb, crm_status int, latency_ms int,
+  from jsonb_to_record($21::text::jsonb) as r(phone text, entry_point text, connect text, request jsonb, crm_status int, latency_ms int,
     answer text, matched_row int, values jsonb, decision jsonb)
-  where $16::text is not null
+  where $21::text is not null
 )${RESULT}`;
 
-export async function insertOneLead(runner: SqlRunner, lead: NewLead): Promise<InsertOutcome> {
-  const scopes = claimScopes(lead);
+export async function insertOneLead(runner: SqlRunner, lead: NewLead, clock?: () => Date): Promise<InsertOutcome> {
+  const claims = leadClaims(lead);
+  const createdAt = lead.createdAt ?? clock?.() ?? null;
   const params: unknown[] = [
     lead.phones,
     lead.templateId,
@@ -66,8 +85,13 @@ export async function insertOneLead(runner: SqlRunner, lead: NewLead): Promise<I
     lead.priority,
     lead.contactHours,
     JSON.stringify(lead.fields),
-    scopes.checked,
-    scopes.unchecked,
+    claims.map((c) => c.scope),
+    claims.map((c) => c.key),
+    claims.map((c) => c.value),
+    claims.map((c) => c.checked),
+    claims.map((c) => c.rank),
+    windowHours(lead),
+    createdAt?.toISOString() ?? null,
   ];
   const withEffects = hasDecisionEffects(lead);
   if (withEffects) {
@@ -84,7 +108,7 @@ export async function insertOneLead(runner: SqlRunner, lead: NewLead): Promise<I
     // The statement rolled back whole: the refused lead's decision is still recorded (no DNC add,
     // which only follows a created lead).
     if (lead.decision) {
-      await applyDecisionEffects(runner, [{ phones: lead.phones, leadId: null, outcome: INSERT_DECISION_OUTCOME[outcome.kind], decision: lead.decision }]);
+      await applyDecisionEffects(runner, [{ phones: lead.phones, leadId: null, outcome: insertDecisionOutcome(outcome), decision: lead.decision, duplicate: outcome }]);
     }
     return outcome;
   }

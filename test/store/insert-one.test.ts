@@ -57,7 +57,7 @@ describe('one-statement insert with the duplicate-check effects', () => {
     const phone = '+61418000002';
     expect((await insertOneLead(backend.runner, newLead(phone))).kind).toBe('inserted');
     const outcome = await insertOneLead(backend.runner, newLead(phone, { decision, addToDnc: { reason: 'x' } }));
-    expect(outcome).toEqual({ kind: 'duplicatePhone' });
+    expect(outcome).toEqual({ kind: 'duplicate', matchedOn: 'phone', matchedLeadId: expect.any(String) });
     expect(await recordsFor(phone)).toEqual([{ lead_id: null, outcome: 'duplicate_phone', connect: 'acme-crm', latency_ms: 4, matched_row: 1 }]);
     expect(await dncFor(phone)).toEqual([]);
     const leads = await backend.runner.query<{ n: number }>(`select count(*)::int as n from leads where phones @> array[$1::text]`, [phone]);

@@ -40,6 +40,7 @@ export function renderConvosoResult(result: LeadResult): ConvosoAnswer {
   const mapped = CONVOSO_CODES[result.code] ?? { code: result.code, text: ('detail' in result && result.detail) || RESULT_CODES[result.code].description };
   const body: Record<string, unknown> = { success: false, code: mapped.code, text: mapped.text };
   if (result.leadId !== undefined) body.data = { lead_id: result.leadId };
+  if (result.matchedOn !== undefined) body.matched_on = result.matchedOn;
   if (result.rule) {
     if (result.rule.reason !== undefined) body.reason = result.rule.reason;
     body.rule = result.rule.row === null ? null : { row: result.rule.row, key: result.rule.key };
