@@ -43,6 +43,7 @@ const FAILED_VALIDATION = 'the lead was created, but the duplicate check marked 
  * decide the rest; then write in one store call. Results come back in request order.
  */
 export async function insertLeads(deps: PipelineDeps, command: InsertCommand): Promise<LeadResult[]> {
+  deps.store.noteRules?.(command.rules.dialer.templates);
   const context = {
     target: command.target,
     contactHours: command.rules.dialer.contactHours,

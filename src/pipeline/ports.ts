@@ -1,5 +1,6 @@
 import type { KeyClaim } from '../leads/match-keys.js';
 import type { LeadFields } from '../leads/scalar.js';
+import type { Template } from '../ruleset/dialer.js';
 import type { DedupeScope } from '../ruleset/dialer-schema.js';
 
 /** A validated lead ready to be written: phones already E.164, dates already instants. */
@@ -130,6 +131,12 @@ export interface LeadStore {
   removeDnc(e164: string, campaignId: number): Promise<number>;
   /** Cheap round trip that proves the store answers (readiness). */
   ping(): Promise<void>;
+  /**
+   * The templates of the rules in use: a rules change that asks for claims existing leads do not
+   * have yet (a match key added) starts building them in the background. Cheap to call on every
+   * operation: the store acts once per rule set.
+   */
+  noteRules?(templates: ReadonlyMap<number, Template>): void;
 }
 
 /** The store could not be reached (connection refused, lost, server restarting). Retryable. */

@@ -26,8 +26,8 @@ with dnc_hit as (
   where not exists (select 1 from dnc_hit)
   returning id, created_at
 ), claim as (
-  select c.ord, c.scope, c.key, c.value, c.checked, c.rank, l.id as lead_id, l.created_at
-  from new_lead l cross join unnest($11::text[], $12::text[], $13::text[], $14::boolean[], $15::int[]) with ordinality as c(scope, key, value, checked, rank, ord)
+  select c.ord, c.scope, c.key, c.value, c.checked::boolean as checked, c.rank::int as rank, l.id as lead_id, l.created_at
+  from new_lead l cross join unnest($11::text[], $12::text[], $13::text[], $14::text[], $15::text[]) with ordinality as c(scope, key, value, checked, rank, ord)
 ), phone_won as (
   insert into phone_claims (scope, e164, lead_id, created_at)
   select scope, value, lead_id, created_at from claim where key = 'phone' order by ord
@@ -88,8 +88,9 @@ export async function insertOneLead(runner: SqlRunner, lead: NewLead, clock?: ()
     claims.map((c) => c.scope),
     claims.map((c) => c.key),
     claims.map((c) => c.value),
-    claims.map((c) => c.checked),
-    claims.map((c) => c.rank),
+    // as text: postgres.js cannot send a boolean[] or int[] parameter as such
+    claims.map((c) => String(c.checked)),
+    claims.map((c) => String(c.rank)),
     windowHours(lead),
     createdAt?.toISOString() ?? null,
   ];

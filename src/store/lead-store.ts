@@ -1,6 +1,7 @@
 import { insertDecisionOutcome, type DecisionWithoutLead, type InsertOutcome, type LeadStore, type NewLead } from '../pipeline/ports.js';
 import { applyDecisionEffects, hasDecisionEffects } from './decision-effects.js';
 import { scopeKeys } from './dedupe-scopes.js';
+import { createBackfillRunner, type BackfillRunnerOptions } from './dedupe-backfill.js';
 import { guardedRunner } from './guarded-runner.js';
 import { insertLeadBatch } from './insert-batch.js';
 import { precheckLeads } from './precheck.js';
@@ -18,10 +19,13 @@ export interface LeadStoreOptions {
    * database's now(). Tests inject one to stand at a window's edge.
    */
   clock?: () => Date;
+  /** the background build of claims a rules change asks for (dedupe-backfill.ts); false: none */
+  backfill?: false | BackfillRunnerOptions;
 }
 
 export function createLeadStore(backendRunner: SqlRunner, options: LeadStoreOptions = {}): LeadStore {
   const runner = guardedRunner(backendRunner);
+  const backfill = options.backfill === false ? undefined : createBackfillRunner(runner, options.backfill ?? {});
   const writeBatch = (leads: readonly NewLead[]) =>
     inTransaction(runner, async (tx) => {
       const outcomes = await insertLeadBatch(tx, leads, options.clock);
@@ -84,5 +88,6 @@ export function createLeadStore(backendRunner: SqlRunner, options: LeadStoreOpti
     async ping() {
       await runner.query('select 1');
     },
+    noteRules: (templates) => backfill?.noteRules(templates),
   };
 }
