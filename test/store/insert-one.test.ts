@@ -64,6 +64,20 @@ describe('one-statement insert with the duplicate-check effects', () => {
     expect(leads[0]!.n).toBe(1);
   });
 
+  it('records which match key a refused lead matched, and the lead holding it', async () => {
+    const email = { key: 'email', value: 'decided@example.com' };
+    const keys = { scope: 'campaign' as const, check: true, claims: [email] };
+    const first = await insertOneLead(backend.runner, newLead('+61418000011', { keys }));
+    const outcome = await insertOneLead(backend.runner, newLead('+61418000012', { keys, decision }));
+    const holder = first.kind === 'inserted' ? first.leadId : 'none';
+    expect(outcome).toEqual({ kind: 'duplicate', matchedOn: 'email', matchedLeadId: holder });
+    const records = await backend.runner.query<{ outcome: string; matched_on: string; matched_lead_id: string }>(
+      `select outcome, matched_on, matched_lead_id::text from decision_records where phone = $1`,
+      ['+61418000012'],
+    );
+    expect(records).toEqual([{ outcome: 'duplicate_key', matched_on: 'email', matched_lead_id: holder }]);
+  });
+
   it('records the decision of a lead whose external id is taken', async () => {
     expect((await insertOneLead(backend.runner, newLead('+61418000003', { externalId: 'ONE-1' }))).kind).toBe('inserted');
     const outcome = await insertOneLead(backend.runner, newLead('+61418000004', { externalId: 'ONE-1', decision }));
