@@ -22,5 +22,8 @@ export function classifyUniqueViolation(error: unknown): InsertOutcome | null {
   }
   if (info.code !== UNIQUE_VIOLATION) return null;
   if (info.constraint === 'leads_campaign_external_id_uq') return { kind: 'duplicateExternalId' };
+  // a claim written without a window (a plain INSERT): which key, and whose, is read afterwards
+  if (info.constraint === 'phone_claims_pk') return { kind: 'duplicate', matchedOn: 'phone', matchedLeadId: null };
+  if (info.constraint === 'key_claims_pk') return { kind: 'duplicate', matchedOn: 'key', matchedLeadId: null };
   return null;
 }
