@@ -9,6 +9,7 @@ import { benchBatchHttp } from './scenarios/batch-http.js';
 import { benchDedupeGrowth } from './scenarios/dedupe.js';
 import { benchMemory } from './scenarios/memory.js';
 import { benchPglite } from './scenarios/pglite.js';
+import { benchPgliteMemory } from './scenarios/pglite-memory.js';
 import { benchProxy } from './scenarios/proxy.js';
 import { benchSingle } from './scenarios/single.js';
 
@@ -41,6 +42,7 @@ const BENCHES: Record<string, (ctx: BenchContext) => Promise<BenchResult[]>> = {
   dedupe: benchDedupeGrowth,
   memory: benchMemory,
   pglite: benchPglite,
+  'pglite-memory': benchPgliteMemory,
 };
 
 const fmt = (n: number) => (Number.isInteger(n) ? n.toLocaleString('en-US') : String(n));

@@ -83,6 +83,7 @@ export function createApp(deps: AppDeps): Hono<{ Variables: AppVariables }> {
     idempotency({
       store: deps.idempotency,
       credentialParams: ['auth_token'],
+      methods: ['GET', 'POST'],
       maxBodyBytes: deps.config.maxBodyBytes,
       reject: (c, reason) => {
         const answer = renderConvosoResult(

@@ -11,10 +11,19 @@
  *   groups=N         N group-commit slots for single-lead inserts (groups=1000: every lead alone)
  *   timings          measure each stage of every request (gate, precheck, CRM call, insert, the
  *                    rest) and print their percentiles to stdout (the server log) when it stops
+ * Without DATABASE_URL it opens the embedded PGlite store in LEADGATE_DATA_DIR, as `leadgate serve`
+ * does, and these apply:
+ *   pg:NAME=VALUE    a PostgreSQL setting over the store's PGLITE_SETTINGS (e.g. pg:shared_buffers=128MB)
+ *   pglite-initdb    a new database made by PGlite's own initdb, not from the template
+ *   pglite-turbofan  PGlite's WASM compiled with V8's default tiering (TurboFan), not Liftoff only
+ * and for either store:
+ *   v8:FLAG          v8.setFlagsFromString(FLAG) before anything is compiled (V8 flags such as
+ *                    --liftoff-only are not allowed in NODE_OPTIONS)
  * Without a variant it behaves as `leadgate serve` (minus the outbox worker and the rules watcher,
  * which are idle during a benchmark).
  */
 import { connect } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
 import { serve } from '@hono/node-server';
 import postgres from 'postgres';
 import { createApp } from '../../src/app.js';
@@ -28,6 +37,7 @@ import type { Metrics } from '../../src/ops/metrics.js';
 import { readRulesDir } from '../../src/ruleset/read-rules-dir.js';
 import { compileRuleSet } from '../../src/ruleset/rule-set.js';
 import { RulesHolder } from '../../src/ruleset/rules-holder.js';
+import { openPgliteBackend } from '../../src/store/backends/pglite.js';
 import { migratePostgres } from '../../src/store/backends/postgres.js';
 import type { SqlRunner, StoreBackend } from '../../src/store/sql-runner.js';
 
@@ -161,13 +171,29 @@ function printTimings() {
   process.stdout.write(`STAGE TIMINGS\n${lines.join('\n')}\n`);
 }
 
+/** The embedded store with the pg:NAME=VALUE settings of the variant (and pglite-initdb). */
+async function openPglite(dataDir: string): Promise<StoreBackend> {
+  const settings: Record<string, string> = {};
+  for (const v of variant) {
+    if (!v.startsWith('pg:')) continue;
+    const [name, value] = v.slice(3).split('=');
+    if (!name || value === undefined) throw new Error(`variant ${v}: expected pg:NAME=VALUE`);
+    settings[name] = value;
+  }
+  return openPgliteBackend(dataDir, {
+    settings,
+    create: variant.has('pglite-initdb') ? 'initdb' : 'template',
+    wasm: variant.has('pglite-turbofan') ? 'optimizing' : 'baseline',
+  });
+}
+
 async function main() {
+  for (const v of variant) if (v.startsWith('v8:')) setFlagsFromString(v.slice(3));
   const env = parseEnv(process.env);
-  if (!env.DATABASE_URL) throw new Error('variant-server needs DATABASE_URL');
   const logger = createLogger(env.LOG_LEVEL);
   const loaded = compileRuleSet(await readRulesDir(env.RULES_DIR), process.env);
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
-  const backend = await openBackend(env.DATABASE_URL);
+  const backend = env.DATABASE_URL ? await openBackend(env.DATABASE_URL) : await openPglite(env.LEADGATE_DATA_DIR);
   const deps = buildNodeDeps({
     backend,
     rules: new RulesHolder(loaded.rules),

@@ -7,7 +7,8 @@ import { REPO } from './procs.js';
  * leadgate as `npm start` runs it: plain JavaScript, no TypeScript loader in the process. (tsx in
  * the process adds ~80 MB of RSS and its own start-up work, which would distort the memory figure.)
  * The current src/ (and the benchmark's stub servers) is transpiled file by file with the project's own TypeScript compiler into the
- * run's temp folder, which gets the repo's package.json (ESM), node_modules and drizzle/ beside it,
+ * run's temp folder, which gets the repo's package.json (ESM), node_modules, drizzle/ and the store's
+ * data files (src/store/backends/pglite-template/) beside it,
  * so the build always matches the working tree, whatever state dist/ is in. Takes a second or two.
  */
 export async function buildLeadgate(outDir: string): Promise<{ leadgate: string; stubServer: string; variantServer: string }> {
@@ -33,6 +34,8 @@ export async function buildLeadgate(outDir: string): Promise<{ leadgate: string;
   await writeFile(join(outDir, 'package.json'), await readFile(join(REPO, 'package.json')));
   await symlink(join(REPO, 'node_modules'), join(outDir, 'node_modules'), 'dir');
   await symlink(join(REPO, 'drizzle'), join(outDir, 'drizzle'), 'dir');
+  // data files the store reads beside its code (the PGlite data-directory templates)
+  await symlink(join(REPO, 'src/store/backends/pglite-template'), join(outDir, 'src/store/backends/pglite-template'), 'dir');
   return {
     leadgate: join(outDir, 'src/cli/main.js'),
     stubServer: join(outDir, 'bench/harness/stub-server.js'),

@@ -95,10 +95,19 @@ export function startService(name: string, command: string, args: string[], opti
 
 /** Resident set size of a process, in MiB, from /proc (Linux). */
 export function rssMiB(pid: number): number | undefined {
+  return memoryMiB(pid)?.rss;
+}
+
+/**
+ * A process's resident set now (VmRSS) and its peak since it started (VmHWM, the kernel's
+ * high-water mark: no sampling can miss a spike), in MiB, from /proc/<pid>/status (Linux).
+ */
+export function memoryMiB(pid: number): { rss: number; hwm: number } | undefined {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
-    return kb ? Number(kb) / 1024 : undefined;
+    const rss = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+    const hwm = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
+    return rss && hwm ? { rss: Number(rss) / 1024, hwm: Number(hwm) / 1024 } : undefined;
   } catch {
     return undefined;
   }

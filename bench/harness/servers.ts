@@ -86,6 +86,8 @@ export async function writeCrmRules(name: string, crmUrl: string): Promise<strin
 export interface Leadgate extends Service {
   port: number;
   base: string;
+  /** its LEADGATE_DATA_DIR (used when there is no DATABASE_URL) */
+  dataDir: string;
 }
 
 let built: Promise<{ leadgate: string; stubServer: string; variantServer: string }> | undefined;
@@ -119,11 +121,20 @@ async function leadgateCommand(variant: boolean): Promise<{ flags: string[]; ent
  */
 export async function startLeadgate(
   name: string,
-  options: { databaseUrl?: string; rulesDir: string; env?: Record<string, string>; /** diagnosis: bench/experiments/variant-server.ts with LEADGATE_VARIANT */ variant?: string },
+  options: {
+    databaseUrl?: string;
+    rulesDir: string;
+    env?: Record<string, string>;
+    /** diagnosis: bench/experiments/variant-server.ts with LEADGATE_VARIANT */
+    variant?: string;
+    /** called with the process as soon as it is spawned, before it answers (e.g. to sample its memory while it starts) */
+    onSpawn?: (service: Service) => void;
+  },
 ): Promise<Leadgate> {
   const temp = await benchTempDir();
   const port = await freePort();
   const { flags, entry } = await leadgateCommand(options.variant !== undefined);
+  const dataDir = join(temp, `${name}-pglite`);
   const profDir = process.env.BENCH_CPU_PROF;
   const nodeArgs = [...EXIT_WITH_PARENT, ...flags, ...(profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', `${name}.cpuprofile`] : []), entry, 'serve'];
   const env: NodeJS.ProcessEnv = {};
@@ -136,7 +147,7 @@ export async function startLeadgate(
     RULES_DIR: options.rulesDir,
     LEADGATE_API_KEYS: BENCH_API_KEY,
     LEADGATE_DEMO: '0',
-    LEADGATE_DATA_DIR: join(temp, `${name}-pglite`),
+    LEADGATE_DATA_DIR: dataDir,
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
     CRM_TOKEN,
     ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
@@ -144,6 +155,7 @@ export async function startLeadgate(
     ...options.env,
   });
   const service = startService(`leadgate (${name})`, process.execPath, nodeArgs, { env, logFile: join(temp, `${name}.log`) });
+  options.onSpawn?.(service);
   const base = `http://127.0.0.1:${port}`;
   try {
     await waitForHttp(`${base}/readyz`, 120_000, service.child, service.logFile);
@@ -151,7 +163,7 @@ export async function startLeadgate(
     await service.stop();
     throw error;
   }
-  return { ...service, port, base };
+  return { ...service, port, base, dataDir };
 }
 
 /** The echo reference or the CRM stub (bench/harness/stub-server.ts) in a process of its own, as plain JavaScript. */

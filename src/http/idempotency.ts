@@ -33,6 +33,8 @@ export interface IdempotencyOptions {
   /** how long a copy waits for the first one to finish before answering "still in progress" */
   waitMs?: number;
   pollMs?: number;
+  /** the methods that write; default POST (Convoso's clients also write with GET) */
+  methods?: readonly string[];
   /** renders the dialect's answer for a key reused with another request (208), or one still in progress (109) */
   reject: (c: Context, reason: 'reused' | 'inProgress') => Response | Promise<Response>;
 }
@@ -105,7 +107,7 @@ export function idempotency(options: IdempotencyOptions): MiddlewareHandler {
 
   return async (c, next) => {
     const header = c.req.header('idempotency-key')?.trim();
-    if (!header || c.req.method !== 'POST') return next();
+    if (!header || !(options.methods ?? ['POST']).includes(c.req.method)) return next();
     // read once per request: the handler gets the same bytes again (read-body.ts)
     const body = await readBodyLimited(c.req.raw, options.maxBodyBytes);
     // An oversized body is refused by the handler anyway; there is nothing worth remembering.

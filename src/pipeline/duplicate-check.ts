@@ -97,7 +97,7 @@ export async function checkWithCrm(
       const detail = `skipped as a duplicate by the duplicate check${decision.reason ? `: ${decision.reason}` : ''}`;
       return { kind: 'answer', index: candidate.index, result: { ...failure(105, detail), rule }, record: { phones, outcome: 'skipped', addToDnc, decision: record } };
     }
-    const lead: NewLead = { ...candidate.lead, status: decision.status ?? null, decision: record, ...(addToDnc ? { addToDnc } : {}) };
+    const lead: NewLead = { ...candidate.lead, status: decision.status ?? candidate.lead.status, decision: record, ...(addToDnc ? { addToDnc } : {}) };
     return { kind: 'write', candidate: { ...candidate, lead }, success: decision.success, rule };
   });
 }

@@ -16,6 +16,8 @@ export interface InsertCommand {
   allowDuplicates: boolean;
   /** check this de-duplication scope instead of the template's */
   dedupe?: DedupeScope;
+  /** the status of the new leads, unless the duplicate-check row sets one */
+  status?: string;
   leads: readonly unknown[];
 }
 
@@ -49,6 +51,7 @@ export async function insertLeads(deps: PipelineDeps, command: InsertCommand): P
     contactHours: command.rules.dialer.contactHours,
     allowDuplicates: command.allowDuplicates,
     dedupe: command.dedupe,
+    status: command.status,
   };
   const results: LeadResult[] = new Array(command.leads.length);
   const valid: Array<{ index: number; lead: NewLead; crmView: () => LeadFields }> = [];

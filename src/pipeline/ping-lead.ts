@@ -1,3 +1,4 @@
+import type { LeadCode } from '../codes.js';
 import type { RuleSet } from '../ruleset/rule-set.js';
 import { evaluateTable, onErrorDecision } from '../ruleset/duplicate-check/evaluate.js';
 import type { DedupeScope } from '../ruleset/dialer-schema.js';
@@ -8,7 +9,7 @@ import { validateNewLead } from './validate-new-lead.js';
 
 export type PingVerdict =
   | { accepted: true; status: string | null; success: boolean }
-  | { accepted: false; code: number; reason: string; matchedOn?: string };
+  | { accepted: false; code: Exclude<LeadCode, 0>; reason: string; matchedOn?: string };
 
 function precheckVerdict(precheck: NonNullable<Precheck>): PingVerdict & { accepted: false } {
   switch (precheck.kind) {
@@ -32,7 +33,7 @@ function precheckVerdict(precheck: NonNullable<Precheck>): PingVerdict & { accep
  */
 export async function pingLead(
   deps: { store: LeadStore; crm: CrmCaller },
-  command: { rules: RuleSet; target: Target; lead: unknown; dedupe?: DedupeScope },
+  command: { rules: RuleSet; target: Target; lead: unknown; dedupe?: DedupeScope; closedCount?: boolean },
 ): Promise<PingVerdict> {
   const checked = validateNewLead(command.lead, {
     target: command.target,
@@ -40,9 +41,18 @@ export async function pingLead(
     allowDuplicates: false,
     dedupe: command.dedupe,
   });
-  if (!checked.ok) return { accepted: false, code: checked.result.code, reason: ('detail' in checked.result && checked.result.detail) || 'invalid lead' };
+  if (!checked.ok) {
+    const result = checked.result;
+    if (result.code !== 0) return { accepted: false, code: result.code, reason: result.detail ?? 'invalid lead' };
+    throw new Error('validation refused a lead with code 0');
+  }
   const [precheck] = await deps.store.precheckLeads([checked.lead]);
   if (precheck) return precheckVerdict(precheck);
+  const scope = checked.lead.dedupe;
+  if (command.closedCount && scope !== 'none') {
+    const target = { campaignId: checked.lead.campaignId, allocationId: checked.lead.allocationId };
+    if (await deps.store.findClosedLeadByPhone(checked.lead.phones, scope, target)) return { accepted: false, code: 105, reason: 'a closed lead already has this phone number' };
+  }
 
   const table = activeTable(command.rules, 'convoso');
   const connect = table && command.rules.connects.get(table.connect);

@@ -123,10 +123,21 @@ export interface LeadStore {
   findLeadByPhone(phones: readonly string[], scope: Exclude<DedupeScope, 'none'>, target: { campaignId: number; allocationId: number }): Promise<string | null>;
   /** A workflow re-check of an existing lead: its new status, DNC additions and the decision record, together. */
   applyRecheck(recheck: { leadId: string; phones: string[]; status?: string; addToDnc?: { reason: string | null }; decision: DecisionRecord }): Promise<void>;
-  searchLeads(query: LeadQuery): Promise<{ total: number; entries: Array<StoredLead & { createdAt: Date }> }>;
+  searchLeads(query: LeadQuery): Promise<{ total: number; entries: Array<StoredLead & { createdAt: Date; updatedAt: Date }> }>;
+  /**
+   * Closes an active lead (Convoso's delete): state `closed`, and its phones stop counting for
+   * de-duplication. False when no active lead has this id.
+   */
+  closeLead(leadId: string, source: string): Promise<boolean>;
+  /** A closed lead holding one of these phones in the scope (Convoso's check_dup 4 and check_dup_archive); read-only. */
+  findClosedLeadByPhone(phones: readonly string[], scope: Exclude<DedupeScope, 'none'>, target: { campaignId: number; allocationId: number }): Promise<string | null>;
   /** adds entries that are not there yet; answers how many were new */
   addDnc(entries: readonly DncEntry[]): Promise<number>;
-  findDnc(query: { e164?: string; campaignId?: number; offset: number; limit: number }): Promise<{ total: number; entries: Array<DncEntry & { createdAt: Date }> }>;
+  /** adds one entry and answers its id; null when the number is already on that list */
+  insertDnc(entry: DncEntry): Promise<string | null>;
+  /** changes the entry with this id; `clash` when the change would duplicate another entry */
+  updateDnc(id: string, change: DncChange): Promise<'updated' | 'notFound' | 'clash'>;
+  findDnc(query: DncQuery): Promise<{ total: number; entries: Array<DncEntry & { id: string; createdAt: Date }> }>;
   /** answers how many entries were removed */
   removeDnc(e164: string, campaignId: number): Promise<number>;
   /** Cheap round trip that proves the store answers (readiness). */
@@ -183,6 +194,10 @@ export interface LeadUpdate {
   priority: number;
   contactHours: string;
   state: Exclude<LeadState, 'reallocated'>;
+  /** a new status (Convoso's update); absent keeps the lead's */
+  status?: string | null;
+  /** moves the lead to this allocation of its campaign (Convoso's list_id); absent keeps it */
+  allocationId?: number;
   callRecord: { disposition: string | null; changes: Record<string, FieldChange>; source: string };
   /** the `dnc` action: the lead's phones join the global DNC list */
   addToDnc?: { reason: string; source: string };
@@ -205,14 +220,48 @@ export interface DncEntry {
   campaignId: number;
   reason: string | null;
   source: string;
+  purpose?: string | null;
+}
+
+/** Given fields replace the entry's; null clears reason or purpose. */
+export interface DncChange {
+  e164?: string;
+  campaignId?: number;
+  reason?: string | null;
+  purpose?: string | null;
+}
+
+export interface DncQuery {
+  id?: string;
+  e164?: string;
+  campaignId?: number;
+  /** `blank` / `notBlank`, or the reason itself */
+  reason?: { blank: boolean } | string;
+  purpose?: string;
+  /** entries inserted in [from, to) */
+  insertedFrom?: Date;
+  insertedTo?: Date;
+  offset: number;
+  limit: number;
 }
 
 export interface LeadQuery {
+  leadId?: string;
   e164?: string;
   allocationId?: number;
+  campaignId?: number;
   status?: string;
+  /** only leads in this state */
+  state?: LeadState;
+  /** lead fields that must equal these values (trimmed, case-insensitive) */
+  fields?: Record<string, string>;
+  /** lead fields that must hold one of these texts (phones stored in either form) */
+  fieldsAnyOf?: Record<string, string[]>;
+  /** [from, to): half-open, so a caller's inclusive end day is the next day's start */
   createdFrom?: Date;
   createdTo?: Date;
+  updatedFrom?: Date;
+  updatedTo?: Date;
   offset: number;
   limit: number;
 }

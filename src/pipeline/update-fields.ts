@@ -12,18 +12,32 @@ const keysOf = (keys: LeadUpdate['keys']): Pick<LeadUpdate, 'keys'> => (keys ? {
  * disposition and its actions are left alone, a changed phone is re-normalised and not
  * de-duplicated. Nothing written when another update won the race (110).
  */
-export async function updateLeadFields(
-  deps: { store: LeadStore },
-  command: { rules: RuleSet; leadId: string; fields: LeadFields; source: string },
-): Promise<LeadResult | { code: 'notFound' }> {
+export interface FieldsUpdate {
+  rules: RuleSet;
+  leadId: string;
+  fields: LeadFields;
+  source: string;
+  /** a new status for the lead (Convoso's `status`) */
+  status?: string;
+  /** move the lead to this allocation; another campaign's allocation is a 115 */
+  allocationId?: number;
+  /** a closed lead is "not found" (Convoso: a deleted lead is gone) */
+  activeOnly?: boolean;
+}
+
+export async function updateLeadFields(deps: { store: LeadStore }, command: FieldsUpdate): Promise<LeadResult | { code: 'notFound' }> {
   const lead = await deps.store.findLeadById(command.leadId);
-  if (!lead) return { code: 'notFound' };
+  if (!lead || (command.activeOnly && lead.state !== 'active')) return { code: 'notFound' };
   if (lead.state === 'reallocated') return failure(101, `lead ${lead.id} was reallocated; update its copy instead`);
   const split = splitFields(command.fields);
   if (!split.ok) return split.result;
   if (Object.keys(split.fields.system).length > 0) return failure(204, 'system fields (nj*) are not updated through this endpoint');
   const template = command.rules.dialer.templates.get(lead.templateId);
   if (!template) return failure(116, `the lead's template ${lead.templateId} is no longer configured`);
+  const moveTo = command.allocationId === undefined || command.allocationId === lead.allocationId ? undefined : command.allocationId;
+  if (moveTo !== undefined && !command.rules.dialer.campaigns.get(lead.campaignId)?.allocations.has(moveTo)) {
+    return failure(115, `allocation ${moveTo} is not an allocation of the lead's campaign ${lead.campaignId}`);
+  }
 
   const fields: LeadFields = { ...lead.fields, ...split.fields.plain };
   const phones: string[] = [];
@@ -36,6 +50,8 @@ export async function updateLeadFields(
 
   const changes: Record<string, FieldChange> = {};
   for (const [name, value] of Object.entries(split.fields.plain)) if (lead.fields[name] !== value) changes[name] = { old: lead.fields[name] ?? null, new: value };
+  if (command.status !== undefined && command.status !== lead.status) changes.status = { old: lead.status, new: command.status };
+  if (moveTo !== undefined) changes.allocationId = { old: lead.allocationId, new: moveTo };
   const outcome = await deps.store.updateLead({
     leadId: lead.id,
     expectedVersion: lead.version,
@@ -46,6 +62,8 @@ export async function updateLeadFields(
     priority: lead.priority,
     contactHours: lead.contactHours,
     state: lead.state === 'closed' ? 'closed' : 'active',
+    ...(command.status !== undefined ? { status: command.status } : {}),
+    ...(moveTo !== undefined ? { allocationId: moveTo } : {}),
     callRecord: { disposition: lead.disposition, changes, source: command.source },
     webhooks: [],
     ...keysOf(updatedKeys(template, fields, phones)),

@@ -75,6 +75,8 @@ export interface InsertContext {
   allowDuplicates: boolean;
   /** the de-duplication scope to check instead of the template's (Convoso's check_dup) */
   dedupe?: DedupeScope;
+  /** the status the caller gives the new lead (Convoso's `status`); a duplicate-check row's status wins */
+  status?: string;
 }
 
 export type ValidatedLead = {
@@ -147,7 +149,7 @@ export function validateNewLead(raw: unknown, context: InsertContext): Validated
       campaignId: target.campaign.id,
       allocationId: target.allocation.id,
       externalId: isBlank(system.njExternalLeadId) ? null : scalarText(system.njExternalLeadId).trim(),
-      status: null,
+      status: context.status ?? null,
       callbackAt: wallClock ? zonedWallClockToInstant(wallClock, contactHours.timeZone) : null,
       priority,
       contactHours: contactHours.name,

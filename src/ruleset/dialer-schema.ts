@@ -41,6 +41,18 @@ const dispositionAction = z.union([
   z.object({ webhook: name }).strict(),
 ]);
 
+const criterionSchema = z
+  .object({
+    key: name,
+    allocationId: id,
+    /** Convoso's check_dup: 0 none, 1 account, 2 list, 3 campaign, 4 account with closed leads; absent = the template's */
+    checkDup: z.number().int().min(0).max(4).optional(),
+    /** leadgate always checks the DNC list; false cannot be honoured, so it does not load */
+    checkDnc: z.literal(true, { error: 'the DNC list is always checked; leave checkDnc out or set it true' }).optional(),
+    checkDupArchive: z.boolean().default(false),
+  })
+  .strict();
+
 export const dialerSchema = z
   .object({
     version: z.literal(1),
@@ -72,6 +84,8 @@ export const dialerSchema = z
           .strict(),
       )
       .min(1),
+    /** Convoso's "Lead Post Criteria": a key names where a lead goes and how it is checked (SPEC 4) */
+    criteria: z.array(criterionSchema).default([]),
   })
   .strict();
 

@@ -4,6 +4,7 @@ import { matchKey, PHONE_KEY, type MatchKey } from '../leads/match-keys.js';
 import { isSupportedCountry } from '../leads/phone.js';
 import { classifyFieldName } from '../leads/system-fields.js';
 import { dialerSchema, type DedupeScope, type DispositionAction } from './dialer-schema.js';
+import { compileCriteria, type Criterion } from './criteria.js';
 import { zodErrorToRuleErrors, type RuleError } from './rule-error.js';
 
 export interface ContactHours {
@@ -52,6 +53,8 @@ export interface Dialer {
   templates: ReadonlyMap<number, Template>;
   campaigns: ReadonlyMap<number, Campaign>;
   allocations: ReadonlyMap<number, Allocation>;
+  /** Convoso criteria keys, keyed as written (keys are case-sensitive, as Convoso's are) */
+  criteria: ReadonlyMap<string, Criterion>;
 }
 
 export type Compiled<T> = { ok: true; value: T } | { ok: false; errors: RuleError[] };
@@ -151,5 +154,6 @@ export function compileDialer(raw: unknown, file: string): Compiled<Dialer> {
     });
   });
 
-  return errors.length > 0 ? { ok: false, errors } : { ok: true, value: { contactHours, templates, campaigns, allocations } };
+  const criteria = compileCriteria(doc.criteria, allocations, fail);
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, value: { contactHours, templates, campaigns, allocations, criteria } };
 }

@@ -15,7 +15,7 @@ import type { SqlRunner } from './sql-runner.js';
  * when its holder is older than the window. PostgreSQL decides that on the row's latest committed
  * version, holding its lock: of two statements racing for an expired or a free claim, exactly one
  * takes it, and the other then sees a live claim. A checked claim that was not won makes the final
- * select call leadgate_refuse_duplicate (drizzle/0003), which raises LG105 naming the key and the
+ * select call leadgate_refuse_duplicate (drizzle/0004), which raises LG105 naming the key and the
  * holder: the whole statement rolls back, the lead row and any claim it already took over included.
  * An external id already live in the campaign is a unique violation of the lead row, which comes
  * before the claims (112 before 105). Registered (unchecked) claims never refuse: they are taken

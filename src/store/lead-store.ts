@@ -5,7 +5,8 @@ import { createBackfillRunner, type BackfillRunnerOptions } from './dedupe-backf
 import { guardedRunner } from './guarded-runner.js';
 import { insertLeadBatch } from './insert-batch.js';
 import { precheckLeads } from './precheck.js';
-import { addDnc, findDnc, removeDnc, searchLeads } from './lookups.js';
+import { closeLead, findClosedLeadByPhone } from './close-lead.js';
+import { addDnc, findDnc, insertDnc, removeDnc, searchLeads, updateDnc } from './lookups.js';
 import { findLeadByExternalId, findLeadById, updateLeadInTransaction } from './update-lead.js';
 import { createGroupCommit, DEFAULT_GROUP_COMMIT, type GroupCommitOptions } from './group-commit.js';
 import { inTransaction, retryingRollbacks } from './in-transaction.js';
@@ -80,7 +81,11 @@ export function createLeadStore(backendRunner: SqlRunner, options: LeadStoreOpti
         await applyDecisionEffects(tx, [{ ...recheck, outcome: 'rechecked' }]);
       }),
     searchLeads: (query) => searchLeads(runner, query),
+    closeLead: (leadId, source) => closeLead(runner, leadId, source),
+    findClosedLeadByPhone: (phones, scope, target) => findClosedLeadByPhone(runner, phones, scope, target),
     addDnc: (entries) => addDnc(runner, entries),
+    insertDnc: (entry) => insertDnc(runner, entry),
+    updateDnc: (id, change) => updateDnc(runner, id, change),
     findDnc: (query) => findDnc(runner, query),
     removeDnc: (e164, campaignId) => removeDnc(runner, e164, campaignId),
     // A lost race writes nothing: the version-checked UPDATE is the transaction's first statement.

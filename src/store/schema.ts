@@ -116,13 +116,17 @@ export const dedupeBackfills = pgTable(
 export const dnc = pgTable(
   'dnc',
   {
+    /** the entry's own id (Convoso's DNC id): stable when its phone or campaign is changed */
+    id: bigserial('id', { mode: 'bigint' }).notNull(),
     e164: text('e164').notNull(),
     campaignId: integer('campaign_id').notNull().default(0),
     reason: text('reason'),
+    /** Convoso's `purpose` of the entry */
+    purpose: text('purpose'),
     source: text('source').notNull(),
     createdAt: createdAt(),
   },
-  (t) => [primaryKey({ name: 'dnc_pk', columns: [t.e164, t.campaignId] })],
+  (t) => [primaryKey({ name: 'dnc_pk', columns: [t.e164, t.campaignId] }), uniqueIndex('dnc_id_uq').on(t.id)],
 );
 
 export const callRecords = pgTable(

@@ -1,7 +1,7 @@
 import type { InsertOutcome } from '../pipeline/ports.js';
 import { databaseErrorInfo, UNIQUE_VIOLATION } from './sql-runner.js';
 
-/** SQLSTATE raised by leadgate_refuse_duplicate (drizzle/0003): a checked claim is held by a live lead. */
+/** SQLSTATE raised by leadgate_refuse_duplicate (drizzle/0004): a checked claim is held by a live lead. */
 export const DUPLICATE_LEAD = 'LG105';
 
 /** Maps the refusals that guard lead uniqueness (unique indexes, leadgate_refuse_duplicate) to the outcome they mean. */

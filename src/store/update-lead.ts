@@ -20,10 +20,17 @@ export async function findLeadById(runner: SqlRunner, id: string): Promise<Store
 
 /** The version check makes a concurrent update that read the same version lose (110). */
 const UPDATE_LEAD = `
+with before as (select allocation_id from leads where id = $1::bigint)
 update leads set fields = $3::text::jsonb, phones = $4::text[], disposition = $5::text, callback_at = $6::timestamptz,
-  priority = $7::int, contact_hours = $8::text, state = $9::text, version = version + 1, updated_at = now()
+  priority = $7::int, contact_hours = $8::text, state = $9::text, version = version + 1, updated_at = now(),
+  status = case when $10::boolean then $11::text else status end, allocation_id = coalesce($12::int, allocation_id)
 where id = $1::bigint and version = $2::int
-returning campaign_id, allocation_id, template_id, external_id, created_at`;
+returning campaign_id, allocation_id, template_id, external_id, created_at, (select allocation_id from before) as old_allocation_id`;
+
+/** A lead moved to another allocation (Convoso's list_id) leaves its old allocation's scope, for every key. */
+const LEAVE_ALLOCATION = `
+with phones as (delete from phone_claims where lead_id = $1::bigint and scope = $2::text)
+delete from key_claims where lead_id = $1::bigint and scope = $2::text`;
 
 /**
  * Phones the lead no longer has stop being its phones; new ones are registered, never
@@ -94,7 +101,7 @@ where c.lead_id = $4::bigint and c.scope = $5::text
 on conflict do nothing`;
 
 export async function updateLeadInTransaction(tx: SqlRunner, update: LeadUpdate): Promise<UpdateOutcome> {
-  const [updated] = await tx.query<{ campaign_id: number; allocation_id: number; template_id: number; created_at: Date }>(UPDATE_LEAD, [
+  const [updated] = await tx.query<{ campaign_id: number; allocation_id: number; template_id: number; created_at: Date; old_allocation_id: number }>(UPDATE_LEAD, [
     update.leadId,
     update.expectedVersion,
     JSON.stringify(update.fields),
@@ -104,8 +111,14 @@ export async function updateLeadInTransaction(tx: SqlRunner, update: LeadUpdate)
     update.priority,
     update.contactHours,
     update.state,
+    update.status !== undefined,
+    update.status ?? null,
+    update.allocationId ?? null,
   ]);
   if (!updated) return { kind: 'conflict' };
+  if (updated.old_allocation_id !== updated.allocation_id) {
+    await tx.query(LEAVE_ALLOCATION, [update.leadId, scopeKeys({ campaignId: updated.campaign_id, allocationId: updated.old_allocation_id }).allocation]);
+  }
   const keys = scopeKeys({ campaignId: updated.campaign_id, allocationId: updated.allocation_id });
   const createdAt = new Date(updated.created_at).toISOString();
   await tx.query(RECLAIM_PHONES, [update.leadId, update.phones, [keys.allocation, keys.campaign, keys.global], createdAt]);

@@ -149,7 +149,7 @@ describe('a stored-key lookup while the store is down', () => {
     expect(noojee.body).toMatchObject({ code: 207 });
     const res = await down.app.request('/v1/leads/insert', { method: 'POST', body: new URLSearchParams({ auth_token: 'lg_not-cached', list_id: '100', phone_number: '412100998', phone_code: '61' }) });
     expect(res.status).toBe(503);
-    expect(await res.json()).toMatchObject({ success: false, code: 207 });
+    expect(await res.json()).toMatchObject({ success: false, code: 6907 });
     // a bootstrap key needs no store to be recognised
     expect((await postNoojee(down.app, 'insertLeadFast', { phone: '0412100997' }, { apiKey: API_KEY })).body).toMatchObject({ code: 207 });
   });

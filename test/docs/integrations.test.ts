@@ -373,9 +373,10 @@ describe('docs/integrations/leadconduit.md', () => {
     // a duplicate-check skip is a 105 whose description carries the row's reason
     const skipped = await post({ phone: '0412 555 111', njExternalLeadId: 'lc-skip' });
     expect(skipped.body).toMatchObject({ code: 105, reason: 'existing customer', description: 'skipped as a duplicate by the duplicate check: existing customer' });
-    // 401 has no description, hence the Default Reason advice
-    expect(produced.get(401)!.body).toEqual({ code: 401, message: 'UNAUTHORIZED' });
-    expect(leadConduit).toContain('`{"code":401,"message":"UNAUTHORIZED"}`');
+    // the 401 the doc quotes is the one a wrong key gets
+    const unauthorized = produced.get(401)!.body;
+    expect(unauthorized).toEqual({ code: 401, message: 'UNAUTHORIZED', description: expect.any(String) });
+    expect(leadConduit).toContain(`\`${JSON.stringify(unauthorized)}\``);
   });
 
   it('an unanchored term would read duplicates as successes; the anchored one does not', () => {

@@ -1,6 +1,7 @@
 /** The documented body shape of each dialect's answers (SPEC 2, 2.2, 4, 7, 8a), as assertions. */
 import { expect } from 'vitest';
 import { RESULT_CODES } from '../../src/codes.js';
+import { isConvosoCode } from '../../src/dialects/convoso/codes.js';
 import { NOOJEE_BASE } from '../../src/dialects/noojee/schemas.js';
 import type { Answer, FuzzRequest } from './fuzz-kit.js';
 import { parseLoosely } from './json-walk.js';
@@ -99,6 +100,7 @@ export function checkConvoso(answer: Answer): void {
     return;
   }
   expect(body).toMatchObject({ success: false, code: expect.any(Number), text: expect.stringMatching(/\S/) });
+  expect(isConvosoCode(body.code as number), `code ${String(body.code)} is not a Convoso code`).toBe(true);
   for (const key of Object.keys(body)) expect(['success', 'code', 'text', 'data', 'reason', 'rule'], `undocumented field '${key}'`).toContain(key);
   if (body.data !== undefined) expect(body.data).toEqual({ lead_id: expect.stringMatching(/^\d+$/) });
 }

@@ -8,6 +8,7 @@ import { expect } from 'vitest';
 import type { z } from 'zod';
 import { apiKeyCreated, auditPage, decisionsPage, dncAdded, ruleErrors, ruleFilesList, ruleFileValid } from '../../src/admin/schemas.js';
 import { ADMIN_TOKEN, API_KEY, noojeeUrl } from '../support/test-app.js';
+import { isConvosoCode } from '../../src/dialects/convoso/codes.js';
 import { checkAdmin, checkConvoso, checkNoojeeBatch, checkNoojeeLead } from './answer-shapes.js';
 import type { Answer, FuzzRequest } from './fuzz-kit.js';
 
@@ -47,13 +48,25 @@ export interface EndpointRow {
 
 const JSON_TYPE = { 'content-type': 'application/json' };
 
-/** Convoso answers other than the insert's: `{success: true, ...}` or a `{success: false, code, text}` refusal. */
+/** Convoso answers other than the insert's: `{success: true, ...}` or a `{success: false, code, text}` refusal, with Convoso's codes only. */
 const checkConvosoAnswer = (answer: Answer) => {
   const body = answer.json as { success?: unknown; code?: unknown; createLead?: unknown };
   expect(typeof body.success).toBe('boolean');
+  if (body.code !== undefined) expect(isConvosoCode(body.code as number), `code ${String(body.code)} is not a Convoso code`).toBe(true);
   // the workflow check answers a decision, whose `success` is the table's verdict, not a refusal
   if (body.success === false && body.createLead === undefined) expect(body).toMatchObject({ code: expect.any(Number), text: expect.any(String) });
 };
+/**
+ * A Convoso insert's result in the shared code table's terms, where the property tests ask for
+ * one: Convoso's 6023 is leadgate's 204, 6901 its 203, 6908 its 208, 6900 its 103; other codes as
+ * they are (never one of these).
+ */
+const CONVOSO_AS_SHARED: Record<number, number> = { 6023: 204, 6901: 203, 6908: 208, 6900: 103 };
+const convosoLeadCodes = (answer: Answer): number[] => {
+  const body = answer.json as { success: boolean; code?: number };
+  return [body.success ? 0 : (CONVOSO_AS_SHARED[body.code!] ?? body.code!)];
+};
+
 const ADMIN = { ...JSON_TYPE, authorization: `Bearer ${ADMIN_TOKEN}` };
 const NOOJEE_STATUSES = [200, 400, 401, 413, 422, 503];
 const ADMIN_STATUSES = [200, 400, 401, 403, 413, 422, 503];
@@ -146,63 +159,71 @@ export const ENDPOINTS: readonly EndpointRow[] = [
       expect: (answer) => expect(answer.json).toMatchObject({ code: 0, results: [{ index: 0, code: 0 }] }),
     },
   },
-  {
-    name: 'convoso.leadsInsert',
-    method: 'POST',
-    path: '/v1/leads/insert',
-    // phone_number in the query so generated bodies reach the pipeline; a body value wins over it
-    url: `/v1/leads/insert?auth_token=${API_KEY}&list_id=100&phone_code=61&phone_number=0412999999`,
-    headers: JSON_TYPE,
-    statuses: [200, 403, 422, 429, 503],
-    check: checkConvoso,
-    idempotent: true,
-    wrap: (json) => json,
-    valid: {
-      body: (phone) => JSON.stringify({ phone_number: phone.slice(1) }),
-      expect: (answer) => expect(answer.json).toEqual({ success: true, data: { lead_id: expect.any(String) } }),
-    },
-    leadCodes: (answer) => {
-      const body = answer.json as { success: boolean; code?: number };
-      return [body.success ? 0 : body.code!];
-    },
-    lenientBody: true,
-    tooLarge: (answer) => expect(answer.json).toMatchObject({ success: false, code: 203 }),
-    malformed: (answer) => expect(answer.json).toMatchObject({ success: false, code: 204 }),
-  },
-  ...(
-    [
-      ['convoso.leadsUpdate', '/v1/leads/update', 'lead_id=1'],
-      ['convoso.leadsSearch', '/v1/leads/search', 'list_id=100'],
-      ['convoso.dncInsert', '/v1/dnc/insert', 'phone_code=61&phone_number=0412999998'],
-      ['convoso.dncSearch', '/v1/dnc/search', 'campaign_id=0'],
-      ['convoso.dncDelete', '/v1/dnc/delete', 'phone_code=61&phone_number=0412999998'],
-      ['convoso.workflowCheck', '/v1/workflow/leads/:leadId/check', ''],
-    ] as const
-  ).map(
-    ([name, path, query]): EndpointRow => ({
-      name,
-      method: 'POST',
+  ...(['POST', 'GET'] as const).flatMap((method): EndpointRow[] =>
+    (
+      [
+        ['leadsInsert', '/v1/leads/insert', 'list_id=100&phone_code=61&phone_number=0412999999'],
+        ['leadPostValidationInsert', '/v1/lead-post-validation/insert', 'criteria_key=sales_leads&phone_code=61&phone_number=0412999996'],
+      ] as const
+    ).map(([name, path, query]) => ({
+      name: `convoso.${name}${method === 'GET' ? '.get' : ''}`,
+      method,
       path,
-      url: `${path.replace(':leadId', '1')}?auth_token=${API_KEY}${query ? `&${query}` : ''}`,
-      headers: JSON_TYPE,
+      // phone_number in the query so generated bodies reach the pipeline; a body value wins over it
+      url: `${path}?auth_token=${API_KEY}&${query}`,
+      headers: method === 'GET' ? {} : JSON_TYPE,
       statuses: [200, 403, 422, 429, 503],
-      check: checkConvosoAnswer,
-      idempotent: true,
-      wrap: (json) => json,
-      lenientBody: true,
-      tooLarge: (answer) => expect(answer.json).toMatchObject({ success: false, code: 203 }),
-      malformed: (answer) => expect(answer.json).toMatchObject({ success: false, code: 204 }),
-    }),
+      check: checkConvoso,
+      idempotent: method === 'POST',
+      leadCodes: convosoLeadCodes,
+      ...(method === 'POST'
+        ? {
+            wrap: (json: string) => json,
+            valid: {
+              body: (phone: string) => JSON.stringify({ phone_number: phone.slice(1) }),
+              expect: (answer: Answer) => expect(answer.json).toEqual({ success: true, data: { lead_id: expect.any(String) } }),
+            },
+            lenientBody: true,
+            tooLarge: (answer: Answer) => expect(answer.json).toMatchObject({ success: false, code: 6901 }),
+            malformed: (answer: Answer) => expect(answer.json).toMatchObject({ success: false, code: 6023 }),
+          }
+        : {}),
+    })),
   ),
-  {
-    name: 'convoso.leadValidation',
-    method: 'GET',
-    path: '/v1/lead-validation/search',
-    url: `/v1/lead-validation/search?auth_token=${API_KEY}&list_id=100&phone_code=61&phone_number=0412999997`,
-    headers: {},
-    statuses: [200, 403, 503],
-    check: checkConvosoAnswer,
-  },
+  ...(['POST', 'GET'] as const).flatMap((method) =>
+    (
+      [
+        ['convoso.leadsUpdate', '/v1/leads/update', 'lead_id=1'],
+        ['convoso.leadsDelete', '/v1/leads/delete', 'lead_id=999999'],
+        ['convoso.leadsSearch', '/v1/leads/search', 'list_id=100'],
+        ['convoso.dncInsert', '/v1/dnc/insert', 'phone_code=61&phone_number=0412999998'],
+        ['convoso.dncUpdate', '/v1/dnc/update', 'id=1'],
+        ['convoso.dncSearch', '/v1/dnc/search', 'campaign_id=0'],
+        ['convoso.dncDelete', '/v1/dnc/delete', 'phone_code=61&phone_number=0412999998'],
+        ['convoso.leadValidation', '/v1/lead-validation/search', 'criteria_key=sales_leads&phone_code=61&phone_number=0412999997'],
+        ['convoso.workflowCheck', '/v1/workflow/leads/:leadId/check', ''],
+      ] as const
+    ).map(
+      ([name, path, query]): EndpointRow => ({
+        name: `${name}${method === 'GET' ? '.get' : ''}`,
+        method,
+        path,
+        url: `${path.replace(':leadId', '1')}?auth_token=${API_KEY}${query ? `&${query}` : ''}`,
+        headers: method === 'GET' ? {} : JSON_TYPE,
+        statuses: [200, 403, 422, 429, 503],
+        check: checkConvosoAnswer,
+        idempotent: method === 'POST',
+        ...(method === 'POST'
+          ? {
+              wrap: (json: string) => json,
+              lenientBody: true,
+              tooLarge: (answer: Answer) => expect(answer.json).toMatchObject({ success: false, code: 6901 }),
+              malformed: (answer: Answer) => expect(answer.json).toMatchObject({ success: false, code: 6023 }),
+            }
+          : {}),
+      }),
+    ),
+  ),
   {
     name: 'hooks.unsigned',
     method: 'POST',

@@ -30,6 +30,8 @@ describe('system fields of the wrong type (SPEC 2 check order)', () => {
   /** The code SPEC 2 gives a lead holding a fresh phone and this one system field. */
   function expectedCode(field: (typeof SYSTEM_FIELDS)[number], value: unknown): number[] {
     if (typeof value === 'object' && value !== null) return [204];
+    // 1e999 parses to Infinity, which no field can hold: malformed, and 204 comes first in the check order
+    if (typeof value === 'number' && !Number.isFinite(value)) return [204];
     switch (field) {
       case 'njAction':
         return blank(value) || String(value).trim().toUpperCase() === 'ADD' ? [0] : [204];

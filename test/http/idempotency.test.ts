@@ -81,7 +81,7 @@ describe('Idempotency-Key on the Convoso dialect', () => {
     expect(await convoso({ phone_number: '413100101' }, 'cv-1')).toEqual({ status: 200, text: first.text, replayed: 'true' });
     const reused = await convoso({ phone_number: '413100102' }, 'cv-1');
     expect(reused.status).toBe(422);
-    expect(JSON.parse(reused.text)).toEqual({ success: false, code: 208, text: 'this Idempotency-Key was already used with a different request' });
+    expect(JSON.parse(reused.text)).toEqual({ success: false, code: 6908, text: 'This Idempotency-Key was already used with a different request' });
     expect(await leadsWithPhone('+61413100101')).toBe(1);
   });
 });

@@ -41,7 +41,8 @@ describe('dialer.yaml', () => {
 
   it('reports every problem of a file at once', () => {
     const text = basic.replace('Australia/Perth', 'Nowhere/Land').replace('templateId: 1\n', 'templateId: 9\n');
-    expect(errorsOf(text).map((e) => e.path)).toEqual(['contactHours[1].timeZone', 'campaigns[0].templateId']);
+    // campaign 10 does not load, so the criteria keys on its allocations name no allocation either
+    expect(errorsOf(text).map((e) => e.path)).toEqual(['contactHours[1].timeZone', 'campaigns[0].templateId', 'criteria[0].allocationId', 'criteria[1].allocationId']);
   });
 
   it('names the line and column of a YAML syntax error', () => {

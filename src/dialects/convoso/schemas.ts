@@ -1,135 +1,184 @@
 import { z } from 'zod';
+import { CONVOSO_ERRORS } from './codes.js';
+import { FIELD_FILTERS } from './search-params.js';
 
 const text = (description: string, example?: string) => z.string().optional().meta(example === undefined ? { description } : { description, example });
+const flag = (description: string, example = '1') => text(`${description} \`1\`/\`true\` or \`0\`/\`false\`.`, example);
 
 const auth = { auth_token: text('API key. Missing or wrong: HTTP 403 `{"success":false,"code":403,"text":"Forbidden"}`.', 'demo') };
 const phone = {
   phone_number: text('Phone number, national or with a leading +.', '412345678'),
   phone_code: text('Country calling code of phone_number; default 1.', '61'),
 };
-const paging = {
-  offset: text('Entries to skip; a whole number ≥ 0, default 0 (204).', '0'),
-  limit: text('Entries to answer; 1–2000, default 100 (204).', '100'),
-};
-const campaign = {
-  campaign_id: z
-    .string()
-    .regex(/^\s*(?:\d{1,9})?\s*$/)
-    .optional()
-    .meta({ description: '`0` (the default) is the global DNC list; otherwise a campaign id (117).', example: '0' }),
-};
-/** An allocation id, as the dialect reads one: digits, blanks around them allowed. */
-const listId = (pattern: RegExp, description: string) => z.string().regex(pattern).optional().meta({ description, example: '100' });
-const REQUIRED_ID = /^\s*\d{1,9}\s*$/;
-const OPTIONAL_ID = /^\s*(?:\d{1,9})?\s*$/;
+const paging = (limit: number, max: number) => ({
+  offset: text('Entries to skip; a whole number ≥ 0, default 0 (7231).', '0'),
+  limit: text(`Entries to answer; 1–${max}, default ${limit} (7258).`, String(limit)),
+});
+const campaign = { campaign_id: text('`0` (the default) is the global DNC list; otherwise a campaign id (6006).', '0') };
 
 /** Lead fields: every parameter that steers nothing is stored with the lead. */
-const leadFields = z.string().meta({ description: 'Any other parameter is a lead field.' });
+const leadFields = z.string().meta({
+  description:
+    'Any other parameter is a lead field. Convoso instructions leadgate does not act on (hopper, hopper_priority, hopper_expires_in, check_wireless, check_dup_list, reject_by_carrier_type, adaptor_id, filter_phone_code, blueinkdigital_token, update_order_by_last_called_time) are kept with the lead as `_convoso_<name>`, to be passed on to a `convoso` destination.',
+});
 
-/**
- * POST /v1/leads/insert. The format checks here are the dialect's own, applied at their place in
- * its check order (403 → 6007 → 6002 → 6079 → 204 check_dup); see `refusedFields`.
- */
+const insertFields = {
+  ...auth,
+  list_id: text('The list (an allocation id). Missing: 6007; unknown: 6002.', '100'),
+  ...phone,
+  status: text("The lead's status.", 'NEW'),
+  email: text('Checked when given (6079).', 'ada@example.com'),
+  check_dup: text('Duplicate check: 0 none, 1 (or `true`) the whole account, 2 the list, 3 the campaign, 4 the account including closed leads (6009); default the template\'s.', '3'),
+  check_dup_archive: flag('Closed leads count as duplicates too.', '0'),
+  check_dnc: flag('Accepted; the DNC list (6010) is always checked.'),
+  update_if_found: flag('Update the lead found (by `lead_id`, else by phone in `search_list_id` / `search_campaign_id` / the account) instead of inserting.', '0'),
+  lead_id: text('With update_if_found: the lead to update.', '7'),
+  search_list_id: text('With update_if_found: look for the phone in this list (6002).', '100'),
+  search_campaign_id: text('With update_if_found: look for the phone in this campaign (6006), when no search_list_id.', '10'),
+};
+
 export const convosoInsertParams = z
-  .object({
-    ...auth,
-    list_id: listId(REQUIRED_ID, 'The allocation id. Missing: 6007; unknown: 6002.'),
-    ...phone,
-    check_dup: z
-      .string()
-      .regex(/^\s*[0-3]?\s*$/)
-      .optional()
-      .meta({ description: "Duplicate scope: 0 none, 1 global, 2 list, 3 campaign; default the template's (6009). Anything else: 204.", example: '3' }),
-    check_dnc: text('Accepted for compatibility: DNC (6010) is always checked.', '1'),
-    update_if_found: text('`1`: a phone duplicate updates the lead that has the phone (answering its lead_id).', '0'),
-    email: z
-      .string()
-      .regex(/^\s*(?:[^\s@]+@[^\s@]+\.[^\s@]+)?\s*$/)
-      .optional()
-      .meta({ description: 'Checked when given (6079).', example: 'ada@example.com' }),
-  })
+  .object(insertFields)
   .catchall(leadFields)
   .meta({ id: 'ConvosoInsertParams', example: { auth_token: 'demo', list_id: '100', phone_number: '0412345680', phone_code: '61', first_name: 'Ada', check_dup: '3' } });
 
+export const convosoPostValidationParams = z
+  .object({ ...auth, criteria_key: text('A criteria key of dialer.yaml (6090): its list and checks apply.', 'sales_leads'), ...phone, status: insertFields.status, email: insertFields.email })
+  .catchall(leadFields)
+  .meta({ id: 'ConvosoPostValidationParams', example: { auth_token: 'demo', criteria_key: 'sales_leads', phone_number: '0412345680', phone_code: '61', first_name: 'Ada' } });
+
 export const convosoUpdateParams = z
-  .object({ ...auth, lead_id: text('The lead to update (6001 "No such Lead").', '7'), ...phone })
-  .catchall(leadFields.meta({ description: 'Any other parameter overwrites that lead field.' }))
-  .meta({ id: 'ConvosoUpdateParams', example: { auth_token: 'demo', lead_id: '7', first_name: 'Grace' } });
+  .object({
+    ...auth,
+    lead_id: text('The lead to update (6001 "No such Lead"; also for a deleted lead).', '7'),
+    list_id: text('Moves the lead to this list of its campaign (6002 otherwise).', '101'),
+    phone_number: text("New phone number; without phone_code read in the lead's template country.", '412345679'),
+    phone_code: text('Country calling code of phone_number; only with phone_number.', '61'),
+    status: text('New status.', 'CALLBACK'),
+    email: text('Checked when given (6079).', 'grace@example.com'),
+  })
+  .catchall(
+    z.string().meta({
+      description: 'Any other parameter overwrites that lead field. Refused with 6902 (never dropped): id, created_at, modified_at, lead_state, campaign_id, the insert-only check_* / update_if_found / search_* / criteria_key, and nj* system fields.',
+    }),
+  )
+  .meta({ id: 'ConvosoUpdateParams', example: { auth_token: 'demo', lead_id: '7', first_name: 'Grace', status: 'CALLBACK' } });
+
+export const convosoDeleteParams = z.object({ ...auth, lead_id: text('The lead to delete (6001).', '7') }).meta({ id: 'ConvosoDeleteParams' });
 
 export const convosoSearchParams = z
   .object({
     ...auth,
-    ...phone,
-    list_id: listId(OPTIONAL_ID, 'Only leads of this allocation (6002 when not an id).'),
+    lead_id: text('Only this lead.', '7'),
+    list_id: text('Only leads of this list (6002 when no list).', '100'),
     status: text('Only leads with this status.', 'NEW'),
-    created_at_start: text('Created at or after (ISO 8601; 204 when not a date).', '2026-12-01 00:00:00'),
-    created_at_end: text('Created at or before.', '2026-12-31 23:59:59'),
-    ...paging,
+    ...phone,
+    alt_phone_1: text('Only leads with this alternate phone.'),
+    alt_phone_2: text('Only leads with this alternate phone.'),
+    ...Object.fromEntries(FIELD_FILTERS.map((name) => [name, text(`Only leads whose ${name} is this (trimmed, case-insensitive).`)])),
+    created_at_start_date: text('Created at or after: `YYYY-MM-DD` or `YYYY-MM-DD HH:MM:SS`, UTC (6031).', '2026-12-01'),
+    created_at_end_date: text('Created at or before (a day: the whole day).', '2026-12-31 23:59:59'),
+    updated_at_start_date: text('Modified at or after.', '2026-12-01'),
+    updated_at_end_date: text('Modified at or before.', '2026-12-31'),
+    ...paging(10, 2000),
   })
   .meta({ id: 'ConvosoSearchParams' });
 
 export const convosoDncParams = z
-  .object({ ...auth, ...phone, ...campaign, reason: text('Why the number is on the list.', 'asked') })
+  .object({ ...auth, ...phone, ...campaign, reason: text('Why the number is on the list.', 'asked'), purpose: text('The entry\'s purpose.', 'opt-out') })
   .meta({ id: 'ConvosoDncParams', example: { auth_token: 'demo', phone_number: '412345699', phone_code: '61', campaign_id: '0', reason: 'asked' } });
 
-export const convosoDncSearchParams = z.object({ ...auth, ...phone, ...campaign, ...paging }).meta({ id: 'ConvosoDncSearchParams' });
+export const convosoDncUpdateParams = z
+  .object({
+    ...auth,
+    id: text('The DNC entry (6056).', '3'),
+    ...phone,
+    ...campaign,
+    reason: text('New reason; `-BLANK-` clears it.', 'asked again'),
+    purpose: text('New purpose; `-BLANK-` clears it.', '-BLANK-'),
+  })
+  .meta({ id: 'ConvosoDncUpdateParams', example: { auth_token: 'demo', id: '3', reason: 'asked again' } });
+
+export const convosoDncDeleteParams = z.object({ ...auth, ...phone, ...campaign }).meta({ id: 'ConvosoDncDeleteParams' });
+
+export const convosoDncSearchParams = z
+  .object({
+    ...auth,
+    id: text('Only this entry.', '3'),
+    ...phone,
+    ...campaign,
+    insert_date: text('Inserted on this day (`YYYY-MM-DD`) or at this second (`YYYY-MM-DD HH:MM:SS`), UTC.', '2026-12-01'),
+    reason: text('Only this reason; `-BLANK-` none, `-NOTBLANK-` any.', '-NOTBLANK-'),
+    purpose: text('Only this purpose.'),
+    ...paging(100, 1000),
+  })
+  .meta({ id: 'ConvosoDncSearchParams' });
 
 export const convosoValidationQuery = z
-  .object({ ...auth, list_id: listId(REQUIRED_ID, 'The allocation id. Missing: 6007; unknown: 6002.'), ...phone })
+  .object({
+    ...auth,
+    criteria_key: text('A criteria key of dialer.yaml (6090); its list and checks apply.', 'sales_leads'),
+    list_id: text('Accepted in place of criteria_key (6002).', '100'),
+    ...phone,
+    state: text('Lead field, as the duplicate-check table sees it.'),
+    postal_code: text('Lead field, as the duplicate-check table sees it.'),
+  })
   .catchall(leadFields)
-  .meta({ description: 'Other parameters are lead fields, as the duplicate-check table would see them.' });
+  .meta({ id: 'ConvosoValidationParams', description: 'Other parameters are lead fields, as the duplicate-check table would see them.' });
 
 export const convosoAuthParams = z.object(auth).meta({ id: 'ConvosoAuthParams' });
 export const convosoLeadPath = z.object({ leadId: z.string().meta({ param: { name: 'leadId', in: 'path' }, example: '7' }) });
-
-/** The top-level fields a schema refused, so a dialect can answer them in its own order with its own codes. */
-export function refusedFields(result: z.ZodSafeParseResult<unknown>): ReadonlySet<string> {
-  return new Set(result.success ? [] : result.error.issues.map((issue) => String(issue.path[0])));
-}
 
 // ---------------------------------------------------------------------------------------------
 // answers
 
 const rule = z.object({ row: z.number().int(), key: z.string() }).nullable();
+const codes = [...new Set(Object.values(CONVOSO_ERRORS).map((e) => e.code))];
 
 export const convosoFailure = z
   .object({
     success: z.literal(false),
-    code: z.number().int().meta({ description: "Convoso's code (6001, 6002, 6007–6011, 6079) or leadgate's (see the code table)." }),
+    code: z.number().int().meta({ description: `A Convoso code (the table in the API description): ${codes.join(', ')}.` }),
     text: z.string(),
     data: z.object({ lead_id: z.string() }).optional().meta({ description: 'The lead created anyway (6011).' }),
-    reason: z.string().optional(),
+    reason: z.string().optional().meta({ description: "The duplicate-check row's reason, or leadgate's own words on what was wrong." }),
     rule: rule.optional(),
   })
   .meta({ id: 'ConvosoFailure' });
 
 export const convosoLeadAnswer = z.object({ success: z.literal(true), data: z.object({ lead_id: z.string() }) }).meta({ id: 'ConvosoLeadAnswer' });
+export const convosoDone = z.object({ success: z.literal(true) }).meta({ id: 'ConvosoDone' });
+export const convosoDncIdAnswer = z.object({ success: z.literal(true), id: z.string() }).meta({ id: 'ConvosoDncIdAnswer' });
 
 const entries = (entry: z.ZodType) =>
-  z.object({ success: z.literal(true), data: z.object({ offset: z.number().int(), limit: z.number().int(), total: z.number().int(), entries: z.array(entry) }) });
+  z.object({ success: z.literal(true), data: z.object({ offset: z.string(), limit: z.string(), total: z.string(), entries: z.array(entry) }) });
 
 export const convosoSearchAnswer = entries(
   z
     .object({
       id: z.string(),
-      status: z.string().nullable(),
-      phone_number: z.string().nullable(),
       list_id: z.string(),
       campaign_id: z.string(),
-      external_id: z.string().nullable(),
-      disposition: z.string().nullable(),
-      state: z.string(),
+      status: z.string().nullable(),
+      phone_number: z.string().nullable(),
+      phone_code: z.string().nullable(),
+      lead_state: z.enum(['active', 'closed', 'reallocated']).meta({ description: "leadgate's state of the lead; a lead's own `state` field is its own." }),
       created_at: z.string(),
+      modified_at: z.string(),
     })
     .catchall(z.unknown().meta({ description: "The lead's own fields." })),
 ).meta({ id: 'ConvosoSearchAnswer' });
 
-const dncEntry = { phone_number: z.string(), campaign_id: z.string() };
-export const convosoDncAnswer = z
-  .object({ success: z.literal(true), data: z.object({ ...dncEntry, inserted: z.boolean().optional(), deleted: z.boolean().optional() }) })
-  .meta({ id: 'ConvosoDncAnswer' });
 export const convosoDncSearchAnswer = entries(
-  z.object({ ...dncEntry, reason: z.string().nullable(), source: z.string().nullable(), created_at: z.string() }),
+  z.object({
+    id: z.string(),
+    phone_number: z.string(),
+    phone_code: z.string().nullable(),
+    campaign_id: z.string(),
+    reason: z.string().nullable(),
+    purpose: z.string().nullable(),
+    insert_date: z.string(),
+  }),
 ).meta({ id: 'ConvosoDncSearchAnswer' });
 
 export const convosoValidationAnswer = z
@@ -139,7 +188,7 @@ export const convosoValidationAnswer = z
     reason: z.string().nullable(),
     status: z.string().nullable().optional(),
     external_validation: z.boolean().optional(),
-    code: z.number().int().optional(),
+    code: z.number().int().optional().meta({ description: 'Denied: the Convoso code an insert would have answered.' }),
   })
   .meta({ id: 'ConvosoValidationAnswer' });
 

@@ -14,7 +14,7 @@ import { updateLeadFields } from '../../pipeline/update-fields.js';
 import type { RuleSet } from '../../ruleset/rule-set.js';
 import type { RulesProvider } from '../../ruleset/rules-holder.js';
 import type { CompiledSource } from '../../ruleset/sources.js';
-import { verifySignature } from './verify-signature.js';
+import { standardHeader, verifySignature } from './verify-signature.js';
 
 export interface HooksDeps extends PipelineDeps {
   gate: AdmissionGate;
@@ -87,7 +87,7 @@ export function createHooksRoutes(deps: HooksDeps): Hono<Env> {
     const json = parseJsonBody(text.text);
     if (!json.ok) return answer(c, 400, { error: json.detail });
     const payload = json.value;
-    const eventValue = source.eventId ? firstScalar(source.eventId.values(payload)) : c.req.header('webhook-id');
+    const eventValue = source.eventId ? firstScalar(source.eventId.values(payload)) : standardHeader((name) => c.req.header(name), 'id');
     if (eventValue === undefined || eventValue === null || String(eventValue).trim() === '') return answer(c, 400, { error: 'the event has no id' });
     const eventId = String(eventValue);
 

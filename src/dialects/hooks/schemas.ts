@@ -8,6 +8,9 @@ export const hookHeaders = z.object({
   'webhook-id': header('standard-webhooks: the event id (also the idempotency key unless the source maps `eventId`).', 'evt-1'),
   'webhook-timestamp': header('standard-webhooks: Unix seconds; within ±300 s.', '1764571200'),
   'webhook-signature': header('standard-webhooks: `v1,<base64 HMAC-SHA256 of id.timestamp.body>`, space-separated for several.', 'v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4='),
+  'svix-id': header('standard-webhooks, as Svix names it: read when webhook-id is absent.', 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W'),
+  'svix-timestamp': header('standard-webhooks, as Svix names it: read when webhook-timestamp is absent.', '1764571200'),
+  'svix-signature': header('standard-webhooks, as Svix names it: read when webhook-signature is absent.', 'v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4='),
   'X-Signature': header('hmac-sha256: `sha256=<hex>` over `<X-Timestamp>.<body>`, or over the body alone without X-Timestamp.', 'sha256=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd'),
   'X-Timestamp': header('hmac-sha256: Unix seconds; within ±300 s.', '1764571200'),
 });

@@ -23,14 +23,22 @@ function checkTimestamp(text: string | undefined, nowSeconds: number): Verificat
 }
 
 /**
+ * A Standard Webhooks header: `webhook-<name>`, or `svix-<name>` as Svix (the most used sender of
+ * such webhooks, and its own libraries) names them; the scheme is the same.
+ */
+export function standardHeader(header: Headers, name: 'id' | 'timestamp' | 'signature'): string | undefined {
+  return header(`webhook-${name}`) ?? header(`svix-${name}`);
+}
+
+/**
  * Standard Webhooks: `webhook-signature` holds space-separated `v1,<base64>` entries, each an
  * HMAC-SHA256 of `<webhook-id>.<webhook-timestamp>.<raw body>`; any secret (rotation) may match.
  */
 function verifyStandard(header: Headers, raw: Uint8Array, secrets: readonly string[], nowSeconds: number): Verification {
-  const id = header('webhook-id');
-  const signature = header('webhook-signature');
+  const id = standardHeader(header, 'id');
+  const signature = standardHeader(header, 'signature');
   if (!id || !signature) return { ok: false, reason: 'missing webhook-id or webhook-signature header' };
-  const ts = checkTimestamp(header('webhook-timestamp'), nowSeconds);
+  const ts = checkTimestamp(standardHeader(header, 'timestamp'), nowSeconds);
   if (typeof ts !== 'number') return ts;
   const presented = signature
     .split(' ')

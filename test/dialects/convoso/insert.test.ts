@@ -70,7 +70,7 @@ describe('POST /v1/leads/insert', () => {
     const res = await t.app.request('/v1/leads/insert', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     expect([res.status, await res.json()]).toEqual([
       200,
-      { success: false, code: 204, text: "the body is not valid JSON: unexpected '\"' at line 5, column 3 (expected ',' or '}')" },
+      { success: false, code: 6023, text: 'Required fields are missed', reason: "the body is not valid JSON: unexpected '\"' at line 5, column 3 (expected ',' or '}')" },
     ]);
     expect(await count()).toBe(before);
   });
@@ -83,13 +83,43 @@ describe('POST /v1/leads/insert', () => {
     expect((await insert(t.app, { ...base, list_id: '101', check_dup: '2' })).body.success).toBe(true);
     // 3 = campaign
     expect((await insert(t.app, { ...base, list_id: '101', check_dup: '3' })).body).toEqual({ success: false, code: 6009, text: 'The phone number already exists' });
-    // 1 = global: another campaign too
+    // 1 (or true) = the whole account: another campaign too
     expect((await insert(t.app, { ...base, list_id: '110', check_dup: '1' })).body.code).toBe(6009);
-    // 0 = none
+    expect((await insert(t.app, { ...base, list_id: '110', check_dup: 'true' })).body.code).toBe(6009);
+    expect((await insert(t.app, { ...base, list_id: '110', check_dup: '4' })).body.code).toBe(6009);
+    // 0 (or false) = none
     expect((await insert(t.app, { ...base, list_id: '100', check_dup: '0' })).body.success).toBe(true);
-    expect((await insert(t.app, { ...base, list_id: '100', check_dup: '7' })).body).toEqual({ success: false, code: 204, text: "check_dup must be 0, 1, 2 or 3, got '7'" });
-    // names of Object.prototype are no scope either
-    expect((await insert(t.app, { ...base, list_id: '100', check_dup: 'toString' })).body).toEqual({ success: false, code: 204, text: "check_dup must be 0, 1, 2 or 3, got 'toString'" });
+    expect((await insert(t.app, { ...base, list_id: '100', check_dup: 'false' })).body.success).toBe(true);
+    for (const bad of ['7', 'toString', 'yes']) {
+      expect((await insert(t.app, { ...base, list_id: '100', check_dup: bad })).body).toEqual({
+        success: false,
+        code: 6905,
+        text: 'Invalid field value',
+        reason: `check_dup must be 0, 1, 2, 3, 4, true or false, got '${bad}'`,
+      });
+    }
+  });
+
+  it('check_dup 4 and check_dup_archive count closed (deleted) leads; the other levels do not', async () => {
+    const number = freshNumber();
+    const base = { phone_number: number, phone_code: '61' };
+    const first = await insert(t.app, { ...base, list_id: '100' });
+    const leadId = (first.body.data as { lead_id: string }).lead_id;
+    const deleted = await t.app.request(`/v1/leads/delete?auth_token=${API_KEY}&lead_id=${leadId}`);
+    expect(await deleted.json()).toEqual({ success: true });
+    const duplicate = { success: false, code: 6009, text: 'The phone number already exists' };
+    expect((await insert(t.app, { ...base, list_id: '110', check_dup: '4' })).body).toEqual(duplicate);
+    expect((await insert(t.app, { ...base, list_id: '101', check_dup: '3', check_dup_archive: 'true' })).body).toEqual(duplicate);
+    // without them, the closed lead's phone is free again
+    expect((await insert(t.app, { ...base, list_id: '110', check_dup: '1' })).body.success).toBe(true);
+    // the archive counts in check_dup's scope only: list 101 has no lead with the number, closed or not
+    expect((await insert(t.app, { ...base, list_id: '101', check_dup: '2', check_dup_archive: '1' })).body.success).toBe(true);
+  });
+
+  it('stores status, and keeps Convoso instructions leadgate does not act on under _convoso_', async () => {
+    const res = await insert(t.app, { list_id: '100', phone_number: freshNumber(), phone_code: '61', status: 'NEW', hopper: '1', hopper_priority: '99', notes: 'call after 5' });
+    const [row] = await t.backend.runner.query<Record<string, unknown>>('select status, fields from leads where id = $1::bigint', [(res.body.data as { lead_id: string }).lead_id]);
+    expect(row).toEqual({ status: 'NEW', fields: { phone: expect.stringMatching(/^\+614/), notes: 'call after 5', _convoso_hopper: '1', _convoso_hopper_priority: '99' } });
   });
 
   it('answers 6010 for a number on the DNC list', async () => {
@@ -106,12 +136,30 @@ describe('POST /v1/leads/insert', () => {
     const number = freshNumber();
     const first = await insert(t.app, { list_id: '100', phone_number: number, phone_code: '61', first_name: 'Ada' });
     const leadId = (first.body.data as { lead_id: string }).lead_id;
-    const again = await insert(t.app, { list_id: '101', phone_number: number, phone_code: '61', first_name: 'Grace', check_dup: '3', update_if_found: '1' });
+    const again = await insert(t.app, { list_id: '101', phone_number: number, phone_code: '61', first_name: 'Grace', status: 'CALLBACK', check_dup: '3', update_if_found: 'true' });
     expect(again.body).toEqual({ success: true, data: { lead_id: leadId } });
-    const rows = await t.backend.runner.query<{ fields: Record<string, unknown>; version: number }>('select fields, version from leads where phones @> array[$1]::text[]', [`+61${number}`]);
-    expect(rows).toEqual([{ fields: { phone: `+61${number}`, first_name: 'Grace' }, version: 2 }]);
+    const rows = await t.backend.runner.query<{ fields: Record<string, unknown>; version: number; status: string }>('select fields, version, status from leads where phones @> array[$1]::text[]', [`+61${number}`]);
+    expect(rows).toEqual([{ fields: { phone: `+61${number}`, first_name: 'Grace' }, version: 2, status: 'CALLBACK' }]);
     // without the flag it stays a duplicate
     expect((await insert(t.app, { list_id: '101', phone_number: number, phone_code: '61', check_dup: '3' })).body.code).toBe(6009);
+  });
+
+  it('update_if_found looks by lead_id first, then by phone in search_list_id, search_campaign_id or the account', async () => {
+    const number = freshNumber();
+    const inList101 = (await insert(t.app, { list_id: '101', phone_number: number, phone_code: '61', check_dup: '0' })).body.data as { lead_id: string };
+    const other = (await insert(t.app, { list_id: '100', phone_number: freshNumber(), phone_code: '61' })).body.data as { lead_id: string };
+    const upsert = (params: Params) => insert(t.app, { list_id: '100', phone_number: number, phone_code: '61', check_dup: '0', update_if_found: '1', ...params });
+    // by lead_id, whatever the phone
+    expect((await upsert({ lead_id: other.lead_id, city: 'Perth' })).body).toEqual({ success: true, data: { lead_id: other.lead_id } });
+    // by phone in list 101
+    expect((await upsert({ search_list_id: '101' })).body).toEqual({ success: true, data: { lead_id: inList101.lead_id } });
+    // in campaign 11 there is no such lead: a new lead is inserted
+    const inserted = (await upsert({ search_campaign_id: '11' })).body.data as { lead_id: string };
+    expect(inserted.lead_id).not.toBe(inList101.lead_id);
+    // the account: the lowest id holding the phone
+    expect((await upsert({})).body).toEqual({ success: true, data: { lead_id: inList101.lead_id } });
+    expect((await upsert({ search_list_id: '999' })).body).toEqual({ success: false, code: 6002, text: 'No such List', reason: "search_list_id '999' names no list" });
+    expect((await upsert({ search_campaign_id: '98' })).body).toEqual({ success: false, code: 6006, text: 'Invalid Campaign ID', reason: "search_campaign_id '98' names no campaign" });
   });
 
   it('answers 503 with Retry-After when the store is unreachable', async () => {
@@ -120,11 +168,7 @@ describe('POST /v1/leads/insert', () => {
     const res = await insert(broken.app, { list_id: '100', phone_number: freshNumber(), phone_code: '61' });
     expect(res.status).toBe(503);
     expect(res.retryAfter).toBe('5');
-    expect(res.body).toEqual({
-      success: false,
-      code: 207,
-      text: 'The lead store could not be reached; nothing of this request was written unless its answer said so. Retry later.',
-    });
+    expect(res.body).toEqual({ success: false, code: 6907, text: 'The lead store is unavailable; retry later' });
   });
 });
 

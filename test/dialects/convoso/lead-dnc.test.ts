@@ -41,73 +41,129 @@ describe('/v1/leads/update', () => {
   });
 });
 
-describe('/v1/leads/search', () => {
-  it('finds by phone, list and status with offset, limit and total', async () => {
-    await insert('412600010');
-    await insert('412600011');
-    const byPhone = await call('POST', 'leads/search', { phone_number: '0412 600 010', phone_code: '61' });
-    expect(byPhone.body).toEqual({
-      success: true,
-      data: {
-        offset: 0,
-        limit: 100,
-        total: 1,
-        entries: [expect.objectContaining({ id: expect.any(String), status: null, phone_number: '+61412600010', list_id: '100', campaign_id: '10', created_at: expect.any(String) })],
-      },
-    });
-    const paged = await call('POST', 'leads/search', { list_id: '100', offset: '1', limit: '1' });
-    expect((paged.body.data as { total: number }).total).toBeGreaterThanOrEqual(3);
-    expect((paged.body.data as { entries: unknown[] }).entries).toHaveLength(1);
-    expect((await call('POST', 'leads/search', { limit: '2001' })).body).toEqual({ success: false, code: 204, text: 'limit must be a whole number from 1 to 2000' });
+describe('/v1/leads/delete', () => {
+  it('closes the lead: its phone is free again, updates and deletes find it no more, search shows it closed', async () => {
+    const id = await insert('412600050');
+    expect((await call('GET', 'leads/delete', { lead_id: id })).body).toEqual({ success: true });
+    expect(await t.backend.runner.query('select state from leads where id = $1::bigint', [id])).toEqual([{ state: 'closed' }]);
+    expect(await t.backend.runner.query('select count(*)::int as n from phone_claims where lead_id = $1::bigint', [id])).toEqual([{ n: 0 }]);
+    expect((await call('POST', 'leads/delete', { lead_id: id })).body).toEqual({ success: false, code: 6001, text: 'No such Lead' });
+    expect((await call('POST', 'leads/update', { lead_id: id, first_name: 'Ghost' })).body).toEqual({ success: false, code: 6001, text: 'No such Lead' });
+    expect((await call('POST', 'leads/search', { lead_id: id })).body.data).toMatchObject({ total: '1', entries: [{ id, lead_state: 'closed' }] });
+    crm.respond({ json: {} });
+    expect((await call('POST', 'leads/insert', { list_id: '100', phone_number: '412600050', phone_code: '61', check_dup: '3' })).body.success).toBe(true);
+  });
+
+  it.each([[{}], [{ lead_id: '999999' }], [{ lead_id: 'abc' }]])('answers 6001 for %j', async (params) => {
+    expect((await call('POST', 'leads/delete', params)).body).toEqual({ success: false, code: 6001, text: 'No such Lead' });
   });
 });
 
 describe('/v1/dnc', () => {
-  it('inserts, finds and deletes global and campaign entries', async () => {
-    expect((await call('POST', 'dnc/insert', { phone_number: '412600020', phone_code: '61', campaign_id: '0', reason: 'asked' })).body).toEqual({
-      success: true,
-      data: { phone_number: '+61412600020', campaign_id: '0', inserted: true },
+  it('inserts (answering the entry id), finds and deletes global and campaign entries', async () => {
+    const global = await call('POST', 'dnc/insert', { phone_number: '412600020', phone_code: '61', campaign_id: '0', reason: 'asked', purpose: 'opt-out' });
+    expect(global.body).toEqual({ success: true, id: expect.stringMatching(/^\d+$/) });
+    expect((await call('POST', 'dnc/insert', { phone_number: '412600020', phone_code: '61', campaign_id: '0' })).body).toEqual({ success: false, code: 6008, text: 'The phone number already exists.' });
+    const campaign = await call('GET', 'dnc/insert', { phone_number: '412600020', phone_code: '61', campaign_id: '10' });
+    expect(campaign.body).toEqual({ success: true, id: expect.stringMatching(/^\d+$/) });
+    expect((await call('POST', 'dnc/insert', { phone_number: '412600020', phone_code: '61', campaign_id: '77' })).body).toEqual({
+      success: false,
+      code: 6006,
+      text: 'Invalid Campaign ID',
+      reason: "campaign_id must be 0 (global) or a campaign id, got '77'",
     });
-    expect((await call('POST', 'dnc/insert', { phone_number: '412600020', phone_code: '61', campaign_id: '0' })).body.data).toMatchObject({ inserted: false });
-    expect((await call('POST', 'dnc/insert', { phone_number: '412600020', phone_code: '61', campaign_id: '10' })).body.data).toMatchObject({ inserted: true });
-    expect((await call('POST', 'dnc/insert', { phone_number: '412600020', phone_code: '61', campaign_id: '77' })).body).toEqual({ success: false, code: 117, text: 'campaign 77 does not exist' });
     expect((await call('POST', 'dnc/insert', { phone_number: '12', phone_code: '61' })).body).toEqual({ success: false, code: 6008, text: 'The phone number is invalid' });
 
     const found = await call('POST', 'dnc/search', { phone_number: '412600020', phone_code: '61' });
-    expect(found.body.data).toMatchObject({ total: 2, entries: [expect.objectContaining({ campaign_id: '0', reason: 'asked', source: 'convoso' }), expect.objectContaining({ campaign_id: '10' })] });
+    expect(found.body).toEqual({
+      success: true,
+      data: {
+        offset: '0',
+        limit: '100',
+        total: '2',
+        entries: [
+          { id: global.body.id, phone_number: '412600020', phone_code: '61', campaign_id: '0', reason: 'asked', purpose: 'opt-out', insert_date: expect.any(String) },
+          { id: campaign.body.id, phone_number: '412600020', phone_code: '61', campaign_id: '10', reason: null, purpose: null, insert_date: expect.any(String) },
+        ],
+      },
+    });
+    expect((await call('POST', 'dnc/search', { id: campaign.body.id as string })).body.data).toMatchObject({ total: '1' });
+    expect((await call('POST', 'dnc/search', { phone_number: '412600020', phone_code: '61', reason: '-BLANK-' })).body.data).toMatchObject({ total: '1', entries: [{ campaign_id: '10' }] });
+    expect((await call('POST', 'dnc/search', { phone_number: '412600020', phone_code: '61', reason: '-NOTBLANK-' })).body.data).toMatchObject({ total: '1', entries: [{ campaign_id: '0' }] });
+    expect((await call('POST', 'dnc/search', { purpose: 'opt-out', phone_number: '412600020', phone_code: '61' })).body.data).toMatchObject({ total: '1' });
+    const today = new Date().toISOString().slice(0, 10);
+    expect((await call('POST', 'dnc/search', { insert_date: today, phone_number: '412600020', phone_code: '61' })).body.data).toMatchObject({ total: '2' });
+    expect((await call('POST', 'dnc/search', { insert_date: '2001-01-01', phone_number: '412600020', phone_code: '61' })).body.data).toMatchObject({ total: '0' });
+    expect((await call('POST', 'dnc/search', { limit: '1001' })).body).toMatchObject({ success: false, code: 7258 });
     // the entry is enforced on inserts
     expect((await call('POST', 'leads/insert', { list_id: '100', phone_number: '412600020', phone_code: '61' })).body.code).toBe(6010);
 
-    expect((await call('POST', 'dnc/delete', { phone_number: '412600020', phone_code: '61', campaign_id: '0' })).body.data).toMatchObject({ deleted: 1 });
-    expect((await call('POST', 'dnc/delete', { phone_number: '412600020', phone_code: '61', campaign_id: '10' })).body.data).toMatchObject({ deleted: 1 });
-    expect((await call('POST', 'dnc/search', { phone_number: '412600020', phone_code: '61' })).body.data).toMatchObject({ total: 0, entries: [] });
+    expect((await call('POST', 'dnc/delete', { phone_number: '412600020', phone_code: '61', campaign_id: '0' })).body).toEqual({ success: true });
+    expect((await call('GET', 'dnc/delete', { phone_number: '412600020', phone_code: '61', campaign_id: '10' })).body).toEqual({ success: true });
+    expect((await call('POST', 'dnc/delete', { phone_number: '412600020', phone_code: '61', campaign_id: '10' })).body).toEqual({ success: false, code: 6001, text: 'The phone number is not on that DNC list' });
+    expect((await call('POST', 'dnc/search', { phone_number: '412600020', phone_code: '61' })).body.data).toMatchObject({ total: '0', entries: [] });
+  });
+
+  it('updates an entry by id: phone, campaign, reason and purpose (-BLANK- clears); 6056 and 6059', async () => {
+    const first = (await call('POST', 'dnc/insert', { phone_number: '412600060', phone_code: '61', reason: 'asked', purpose: 'opt-out' })).body.id as string;
+    const second = (await call('POST', 'dnc/insert', { phone_number: '412600061', phone_code: '61' })).body.id as string;
+    expect((await call('POST', 'dnc/update', { id: first, phone_number: '412600062', phone_code: '61', campaign_id: '10', reason: 'asked twice', purpose: '-BLANK-' })).body).toEqual({ success: true, id: first });
+    expect((await call('POST', 'dnc/search', { id: first })).body.data).toMatchObject({
+      entries: [{ id: first, phone_number: '412600062', campaign_id: '10', reason: 'asked twice', purpose: null }],
+    });
+    expect((await call('GET', 'dnc/update', { id: first, reason: '-BLANK-' })).body).toEqual({ success: true, id: first });
+    expect((await call('POST', 'dnc/search', { id: first })).body.data).toMatchObject({ entries: [{ reason: null }] });
+    // the second entry is 412600061 on the global list: moving the first onto it clashes
+    expect((await call('POST', 'dnc/update', { id: first, phone_number: '412600061', phone_code: '61', campaign_id: '0' })).body).toEqual({
+      success: false,
+      code: 6059,
+      text: 'The phone number and campaign combination already exists',
+    });
+    expect(second).toMatch(/^\d+$/);
+    for (const id of ['', 'abc', '999999']) expect((await call('POST', 'dnc/update', { id, reason: 'x' })).body).toEqual({ success: false, code: 6056, text: 'Missing or invalid value for ID' });
   });
 });
 
-describe('GET /v1/lead-validation/search (the ping)', () => {
+describe('/v1/lead-validation/search (the ping)', () => {
   const counts = async () => (await t.backend.runner.query<{ n: string }>(`select (select count(*) from leads) + (select count(*) from decision_records) + (select count(*) from dnc) as n`))[0]!.n;
 
   it('accepts or denies by DNC, duplicates and the duplicate-check table, writing nothing', async () => {
     await insert('412600030');
     const before = await counts();
     crm.respond({ json: {} });
-    expect((await call('GET', 'lead-validation/search', { list_id: '100', phone_number: '412600031', phone_code: '61' })).body).toEqual({
-      success: true,
-      result: 'Accepted',
-      reason: null,
-      status: null,
-      external_validation: true,
-    });
-    expect((await call('GET', 'lead-validation/search', { list_id: '100', phone_number: '412600030', phone_code: '61' })).body).toEqual({
+    for (const method of ['GET', 'POST'] as const) {
+      expect((await call(method, 'lead-validation/search', { criteria_key: 'sales_leads', phone_number: '412600031', phone_code: '61' })).body).toEqual({
+        success: true,
+        result: 'Accepted',
+        reason: null,
+        status: null,
+        external_validation: true,
+      });
+    }
+    expect((await call('GET', 'lead-validation/search', { criteria_key: 'sales_leads', phone_number: '412600030', phone_code: '61' })).body).toEqual({
       success: true,
       result: 'Denied',
       reason: 'the phone number already exists',
-      code: 105,
+      code: 6009,
     });
+    // list_id still works in place of criteria_key
+    expect((await call('GET', 'lead-validation/search', { list_id: '100', phone_number: '412600030', phone_code: '61' })).body).toMatchObject({ result: 'Denied', code: 6009 });
     crm.respond({ json: { customer: { status: 'active' } } });
-    expect((await call('GET', 'lead-validation/search', { list_id: '100', phone_number: '412600032', phone_code: '61' })).body).toMatchObject({ result: 'Denied', reason: 'existing customer' });
-    expect((await call('GET', 'lead-validation/search', { list_id: '100', phone_number: '12', phone_code: '61' })).body).toMatchObject({ result: 'Denied', code: 102 });
+    expect((await call('GET', 'lead-validation/search', { criteria_key: 'sales_leads', phone_number: '412600032', phone_code: '61' })).body).toMatchObject({ result: 'Denied', reason: 'existing customer', code: 6009 });
+    expect((await call('GET', 'lead-validation/search', { criteria_key: 'sales_leads', phone_number: '12', phone_code: '61' })).body).toMatchObject({ result: 'Denied', code: 6008 });
     expect(await counts()).toBe(before);
+  });
+
+  it('needs a known criteria_key (6090) or list (6002), and a phone number (6007)', async () => {
+    expect((await call('GET', 'lead-validation/search', { phone_number: '412600033', phone_code: '61' })).body).toEqual({ success: false, code: 6090, text: 'Invalid criteria key', reason: 'criteria_key is required' });
+    expect((await call('GET', 'lead-validation/search', { criteria_key: 'nope', phone_number: '412600033' })).body).toEqual({
+      success: false,
+      code: 6090,
+      text: 'Invalid criteria key',
+      reason: "no criteria key 'nope' in dialer.yaml",
+    });
+    expect((await call('GET', 'lead-validation/search', { list_id: '999', phone_number: '412600033' })).body).toEqual({ success: false, code: 6002, text: 'No such List' });
+    expect((await call('GET', 'lead-validation/search', { criteria_key: 'sales_leads' })).body).toEqual({ success: false, code: 6007, text: 'The Lead requires a phone number and list id' });
   });
 });
 
