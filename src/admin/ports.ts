@@ -46,6 +46,9 @@ export interface StoredDecision {
   values: unknown;
   outcome: string;
   decision: unknown;
+  /** a duplicate: the match key that matched and the lead holding it */
+  matchedOn: string | null;
+  matchedLeadId: string | null;
   createdAt: Date;
 }
 

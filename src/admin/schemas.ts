@@ -46,7 +46,7 @@ export const ruleTestResult = z.object({
   crm: z.record(z.string(), z.unknown()).optional(),
 });
 
-export const decisionOutcome = z.enum(['created', 'skipped', 'rejected', 'dnc', 'duplicate_external_id', 'duplicate_phone', 'rechecked']);
+export const decisionOutcome = z.enum(['created', 'skipped', 'rejected', 'dnc', 'duplicate_external_id', 'duplicate_phone', 'duplicate_key', 'rechecked']);
 
 /** GET /admin/decisions: newest first; `phone` in any form the template's country parses */
 export const decisionsQuery = z
@@ -78,6 +78,8 @@ export const decisionEntry = z.object({
   values: z.unknown(),
   outcome: z.string(),
   decision: z.unknown(),
+  matchedOn: z.string().nullable().meta({ description: 'duplicate_phone / duplicate_key: the match key that matched (`phone`, `email`, `firstName+lastName+phone`)' }),
+  matchedLeadId: z.string().nullable().meta({ description: 'duplicate_phone / duplicate_key: the lead that holds the matched key' }),
   createdAt: z.string(),
 });
 export const decisionsPage = z.object({ offset: z.number(), limit: z.number(), total: z.number(), entries: z.array(decisionEntry) });

@@ -1,4 +1,4 @@
-import { INSERT_DECISION_OUTCOME, type LeadStore } from '../pipeline/ports.js';
+import { insertDecisionOutcome, type LeadStore } from '../pipeline/ports.js';
 import type { Metrics } from './metrics.js';
 
 /**
@@ -11,7 +11,7 @@ export function countDecisions(store: LeadStore, metrics: Pick<Metrics, 'decisio
     async insertLeads(leads) {
       const outcomes = await store.insertLeads(leads);
       outcomes.forEach((outcome, i) => {
-        if (leads[i]?.decision) metrics.decision(INSERT_DECISION_OUTCOME[outcome.kind]);
+        if (leads[i]?.decision) metrics.decision(insertDecisionOutcome(outcome));
       });
       return outcomes;
     },

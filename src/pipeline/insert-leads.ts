@@ -1,7 +1,7 @@
 import type { DedupeScope } from '../ruleset/dialer-schema.js';
 import type { RuleSet } from '../ruleset/rule-set.js';
 import { activeTable, checkWithCrm, type CrmCaller } from './duplicate-check.js';
-import { failure, type LeadResult, type MatchedRule } from './lead-result.js';
+import { duplicateResult, failure, type LeadResult, type MatchedRule } from './lead-result.js';
 import type { LeadFields } from '../leads/scalar.js';
 import type { InsertOutcome, LeadStore, NewLead, Precheck } from './ports.js';
 import type { Target } from './target.js';
@@ -26,20 +26,26 @@ export interface PipelineDeps {
   crm: CrmCaller;
 }
 
-const REFUSED: Record<Exclude<InsertOutcome['kind'], 'inserted'>, LeadResult> = {
-  dnc: failure(104, "one of the lead's phone numbers is on the DNC list"),
-  duplicateExternalId: failure(112, 'njExternalLeadId already belongs to a lead of the campaign'),
-  duplicatePhone: failure(105, 'a lead with one of these phone numbers already exists'),
-};
+function refused(outcome: Exclude<InsertOutcome, { kind: 'inserted' }>): LeadResult {
+  switch (outcome.kind) {
+    case 'dnc':
+      return failure(104, "one of the lead's phone numbers is on the DNC list");
+    case 'duplicateExternalId':
+      return failure(112, 'njExternalLeadId already belongs to a lead of the campaign');
+    case 'duplicate':
+      return duplicateResult(outcome.matchedOn);
+  }
+}
 
 const FAILED_VALIDATION = 'the lead was created, but the duplicate check marked it as failed';
 
 /**
  * One insert operation, for one lead or a batch: validate every lead; when the duplicate-check
- * table applies, drop the leads the store already refuses (104, 112, 105) and let the CRM's answer
+ * table applies, drop the leads the store already refuses (104, 112, 105 by any match key) and let the CRM's answer
  * decide the rest; then write in one store call. Results come back in request order.
  */
 export async function insertLeads(deps: PipelineDeps, command: InsertCommand): Promise<LeadResult[]> {
+  deps.store.noteRules?.(command.rules.dialer.templates);
   const context = {
     target: command.target,
     contactHours: command.rules.dialer.contactHours,
@@ -62,7 +68,7 @@ export async function insertLeads(deps: PipelineDeps, command: InsertCommand): P
     const prechecks: Precheck[] = await deps.store.precheckLeads(valid.map((c) => c.lead));
     const asked = valid.flatMap((candidate, i) => {
       const precheck = prechecks[i];
-      if (precheck) results[candidate.index] = REFUSED[precheck];
+      if (precheck) results[candidate.index] = refused(precheck);
       return precheck ? [] : [{ index: candidate.index, lead: candidate.lead, crmView: candidate.crmView() }];
     });
     const checked = await checkWithCrm(deps.crm, command.rules, table, command.entry, asked);
@@ -83,7 +89,7 @@ export async function insertLeads(deps: PipelineDeps, command: InsertCommand): P
     const index = toWrite[i]!.index;
     const verdict = verdicts.get(index);
     if (outcome.kind !== 'inserted') {
-      results[index] = REFUSED[outcome.kind];
+      results[index] = refused(outcome);
     } else if (verdict && !verdict.success) {
       results[index] = { code: 205, detail: verdict.rule.reason ? `${FAILED_VALIDATION}: ${verdict.rule.reason}` : FAILED_VALIDATION, leadId: outcome.leadId, rule: verdict.rule };
     } else {

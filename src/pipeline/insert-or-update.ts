@@ -59,14 +59,15 @@ export async function insertOrUpdate(deps: PipelineDeps, command: InsertOrUpdate
     if (closed) {
       // the SPEC's order still holds: DNC and a taken external id answer before a duplicate
       const [precheck] = await deps.store.precheckLeads([checked.lead]);
-      if (precheck === 'dnc') return failure(104, "one of the lead's phone numbers is on the DNC list");
-      if (precheck === 'duplicateExternalId') return failure(112, 'njExternalLeadId already belongs to a lead of the campaign');
+      if (precheck?.kind === 'dnc') return failure(104, "one of the lead's phone numbers is on the DNC list");
+      if (precheck?.kind === 'duplicateExternalId') return failure(112, 'njExternalLeadId already belongs to a lead of the campaign');
       return failure(105, `closed lead ${closed} already has this phone number`);
     }
   }
 
   const [result] = await insertLeads(deps, { entry: 'convoso', rules, target, allowDuplicates: false, dedupe: command.dedupe, status: command.status, leads: [command.lead] });
-  if (command.updateIfFound && result!.code === 105 && !result!.rule) {
+  // a duplicate by the phone (not by another match key, which says matchedOn; not a skip by the table)
+  if (command.updateIfFound && result!.code === 105 && !result!.rule && result!.matchedOn === undefined) {
     const existing = await found();
     const updated = existing ? await update(existing) : null;
     if (updated) return updated;

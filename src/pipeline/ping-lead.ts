@@ -3,17 +3,29 @@ import type { RuleSet } from '../ruleset/rule-set.js';
 import { evaluateTable, onErrorDecision } from '../ruleset/duplicate-check/evaluate.js';
 import type { DedupeScope } from '../ruleset/dialer-schema.js';
 import { activeTable, type CrmCaller } from './duplicate-check.js';
-import type { LeadStore } from './ports.js';
+import type { LeadStore, Precheck } from './ports.js';
 import type { Target } from './target.js';
 import { validateNewLead } from './validate-new-lead.js';
 
-export type PingVerdict = { accepted: true; status: string | null; success: boolean } | { accepted: false; code: Exclude<LeadCode, 0>; reason: string };
+export type PingVerdict =
+  | { accepted: true; status: string | null; success: boolean }
+  | { accepted: false; code: Exclude<LeadCode, 0>; reason: string; matchedOn?: string };
 
-const PRECHECK_REASONS = {
-  dnc: { code: 104, reason: 'the phone number is on the DNC list' },
-  duplicateExternalId: { code: 112, reason: 'the external id already belongs to a lead of the campaign' },
-  duplicatePhone: { code: 105, reason: 'the phone number already exists' },
-} as const;
+function precheckVerdict(precheck: NonNullable<Precheck>): PingVerdict & { accepted: false } {
+  switch (precheck.kind) {
+    case 'dnc':
+      return { accepted: false, code: 104, reason: 'the phone number is on the DNC list' };
+    case 'duplicateExternalId':
+      return { accepted: false, code: 112, reason: 'the external id already belongs to a lead of the campaign' };
+    case 'duplicate':
+      return {
+        accepted: false,
+        code: 105,
+        reason: precheck.matchedOn === 'phone' ? 'the phone number already exists' : `a lead with the same ${precheck.matchedOn} already exists`,
+        matchedOn: precheck.matchedOn,
+      };
+  }
+}
 
 /**
  * The Convoso "ping" (SPEC 4): would this lead be accepted now? Runs validation, DNC, duplicates
@@ -35,7 +47,7 @@ export async function pingLead(
     throw new Error('validation refused a lead with code 0');
   }
   const [precheck] = await deps.store.precheckLeads([checked.lead]);
-  if (precheck) return { accepted: false, ...PRECHECK_REASONS[precheck] };
+  if (precheck) return precheckVerdict(precheck);
   const scope = checked.lead.dedupe;
   if (command.closedCount && scope !== 'none') {
     const target = { campaignId: checked.lead.campaignId, allocationId: checked.lead.allocationId };

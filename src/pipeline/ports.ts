@@ -1,4 +1,6 @@
+import type { KeyClaim } from '../leads/match-keys.js';
 import type { LeadFields } from '../leads/scalar.js';
+import type { Template } from '../ruleset/dialer.js';
 import type { DedupeScope } from '../ruleset/dialer-schema.js';
 
 /** A validated lead ready to be written: phones already E.164, dates already instants. */
@@ -14,12 +16,31 @@ export interface NewLead {
   fields: LeadFields;
   /** distinct E.164 numbers, in phone-field order */
   phones: string[];
-  /** the scope in which a phone already taken makes this lead a duplicate; 'none' skips the check */
+  /**
+   * The phone key's scope: a phone already claimed there makes this lead a duplicate; 'none'
+   * skips the check. The lead's phones are claimed in all three scopes whatever this says, so
+   * that a later lead can be checked in any of them (Convoso's check_dup).
+   */
   dedupe: DedupeScope;
+  /** only claims of leads created in the last this many days count (SPEC 3.1); absent or null: forever */
+  windowDays?: number | null;
+  /** the match keys other than the phone (SPEC 3.1 `on`): claimed in `scope`, checked when `check` */
+  keys?: LeadKeyClaims;
+  /** when the lead was created; absent: the store's clock */
+  createdAt?: Date;
   /** the duplicate-check decided to put the lead's phones on the (global) DNC list */
   addToDnc?: { reason: string | null };
   /** the duplicate-check evaluation to record with the lead, in the same transaction */
   decision?: DecisionRecord;
+}
+
+/** A lead's claims for the match keys other than the phone, and where they are checked. */
+export interface LeadKeyClaims {
+  scope: Exclude<DedupeScope, 'none'>;
+  /** false: the claims are registered, not checked (allowDuplicates) */
+  check: boolean;
+  /** in the order of the template's `on` */
+  claims: KeyClaim[];
 }
 
 /** One evaluation of the duplicate-check table (SPEC 3.3), as stored for audit and the admin API. */
@@ -39,15 +60,21 @@ export interface DecisionRecord {
 }
 
 /** What became of a decided lead, written into its decision record. */
-export type DecisionOutcome = 'created' | 'skipped' | 'rejected' | 'dnc' | 'duplicate_external_id' | 'duplicate_phone' | 'rechecked';
+export type DecisionOutcome = 'created' | 'skipped' | 'rejected' | 'dnc' | 'duplicate_external_id' | 'duplicate_phone' | 'duplicate_key' | 'rechecked';
 
 /** The decision outcome an insert's result is recorded under. */
-export const INSERT_DECISION_OUTCOME: Record<InsertOutcome['kind'], DecisionOutcome> = {
-  inserted: 'created',
-  dnc: 'dnc',
-  duplicateExternalId: 'duplicate_external_id',
-  duplicatePhone: 'duplicate_phone',
-};
+export function insertDecisionOutcome(outcome: InsertOutcome): DecisionOutcome {
+  switch (outcome.kind) {
+    case 'inserted':
+      return 'created';
+    case 'dnc':
+      return 'dnc';
+    case 'duplicateExternalId':
+      return 'duplicate_external_id';
+    case 'duplicate':
+      return outcome.matchedOn === 'phone' ? 'duplicate_phone' : 'duplicate_key';
+  }
+}
 
 /** A decision that creates no lead: recorded, and its DNC additions applied, in one transaction. */
 export interface DecisionWithoutLead {
@@ -58,13 +85,17 @@ export interface DecisionWithoutLead {
 }
 
 /** Read-only verdict before the CRM is asked; the write re-checks it race-free. */
-export type Precheck = 'dnc' | 'duplicateExternalId' | 'duplicatePhone' | null;
+export type Precheck = Exclude<InsertOutcome, { kind: 'inserted' }> | null;
 
-export type InsertOutcome =
-  | { kind: 'inserted'; leadId: string }
-  | { kind: 'dnc' }
-  | { kind: 'duplicateExternalId' }
-  | { kind: 'duplicatePhone' };
+/** A duplicate: the match key that matched (`phone`, `email`, `firstName+lastName+phone`) and the lead holding it. */
+export interface Duplicate {
+  kind: 'duplicate';
+  matchedOn: string;
+  /** null when the holder could not be read (it let go of the claim in the meantime) */
+  matchedLeadId: string | null;
+}
+
+export type InsertOutcome = { kind: 'inserted'; leadId: string } | { kind: 'dnc' } | { kind: 'duplicateExternalId' } | Duplicate;
 
 /**
  * The lead store as the pipeline sees it. Implementations enforce DNC, external-id and phone
@@ -77,7 +108,7 @@ export interface LeadStore {
    * one lead's failure never undoes another's insert.
    */
   insertLeads(leads: readonly NewLead[]): Promise<InsertOutcome[]>;
-  /** DNC, external-id and phone checks as the write would make them now, in that order; writes nothing. */
+  /** DNC, external-id and match-key checks as the write would make them now, in that order; writes nothing. */
   precheckLeads(leads: readonly NewLead[]): Promise<Precheck[]>;
   recordDecisions(entries: readonly DecisionWithoutLead[]): Promise<void>;
   /** The live lead of a campaign holding this external id (reallocated leads have handed it on). */
@@ -111,6 +142,12 @@ export interface LeadStore {
   removeDnc(e164: string, campaignId: number): Promise<number>;
   /** Cheap round trip that proves the store answers (readiness). */
   ping(): Promise<void>;
+  /**
+   * The templates of the rules in use: a rules change that asks for claims existing leads do not
+   * have yet (a match key added) starts building them in the background. Cheap to call on every
+   * operation: the store acts once per rule set.
+   */
+  noteRules?(templates: ReadonlyMap<number, Template>): void;
 }
 
 /** The store could not be reached (connection refused, lost, server restarting). Retryable. */
@@ -166,6 +203,11 @@ export interface LeadUpdate {
   addToDnc?: { reason: string; source: string };
   /** `webhook` actions: durable outbox entries, delivered after commit */
   webhooks: Array<{ connect: string; payload: Record<string, unknown> }>;
+  /**
+   * The lead's match-key claims as its new fields make them: claims it no longer makes are
+   * dropped, new ones registered, never de-duplicated (as a changed phone). Absent: unchanged.
+   */
+  keys?: Omit<LeadKeyClaims, 'check'>;
   /** REALLOCATE: mark the lead reallocated and copy it, as a fresh lead, into this allocation */
   reallocateTo?: { allocationId: number; callbackAt: Date | null };
 }

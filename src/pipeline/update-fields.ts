@@ -2,8 +2,10 @@ import { parsePhone } from '../leads/phone.js';
 import type { LeadFields } from '../leads/scalar.js';
 import type { RuleSet } from '../ruleset/rule-set.js';
 import { failure, type LeadResult } from './lead-result.js';
-import type { FieldChange, LeadStore } from './ports.js';
-import { splitFields } from './validate-new-lead.js';
+import type { FieldChange, LeadStore, LeadUpdate } from './ports.js';
+import { splitFields, updatedKeys } from './validate-new-lead.js';
+
+const keysOf = (keys: LeadUpdate['keys']): Pick<LeadUpdate, 'keys'> => (keys ? { keys } : {});
 
 /**
  * A plain field update by lead id (Convoso's /v1/leads/update): given fields overwrite, the
@@ -64,6 +66,7 @@ export async function updateLeadFields(deps: { store: LeadStore }, command: Fiel
     ...(moveTo !== undefined ? { allocationId: moveTo } : {}),
     callRecord: { disposition: lead.disposition, changes, source: command.source },
     webhooks: [],
+    ...keysOf(updatedKeys(template, fields, phones)),
   });
   return outcome.kind === 'conflict' ? failure(110, 'the lead changed while this update was prepared; nothing was written') : { code: 0, leadId: lead.id };
 }

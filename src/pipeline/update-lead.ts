@@ -6,7 +6,7 @@ import type { Allocation, Campaign, ContactHours, Disposition } from '../ruleset
 import type { RuleSet } from '../ruleset/rule-set.js';
 import { failure, type LeadResult } from './lead-result.js';
 import type { FieldChange, LeadStore, LeadUpdate, StoredLead } from './ports.js';
-import { parsePriority, splitFields } from './validate-new-lead.js';
+import { parsePriority, splitFields, updatedKeys } from './validate-new-lead.js';
 
 export interface UpdateCommand {
   rules: RuleSet;
@@ -110,6 +110,8 @@ export async function updateLead(deps: { store: LeadStore }, command: UpdateComm
     callRecord: { disposition, changes: {}, source: command.source },
     webhooks: [],
   };
+  const keys = updatedKeys(template, fields, phones);
+  if (keys) update.keys = keys;
   update.callRecord.changes = changesOf(lead, update, callbackAt);
   if (actions.includes('dnc')) update.addToDnc = { reason: `disposition ${disposition}`, source: 'disposition' };
   const webhookConnects = actions.flatMap((a) => (typeof a === 'object' && 'webhook' in a ? [a.webhook] : []));

@@ -1,11 +1,12 @@
 import { parseCallbackDate, zonedWallClockToInstant } from '../leads/callback-date.js';
 import { isNoChange } from '../leads/no-change.js';
+import { keyClaims, PHONE_KEY } from '../leads/match-keys.js';
 import { parsePhone } from '../leads/phone.js';
 import { isScalar, scalarText, type LeadFields, type Scalar } from '../leads/scalar.js';
 import { classifyFieldName, type SystemField } from '../leads/system-fields.js';
 import { isStorableText, storableText } from '../lib/storable.js';
 import { failure, type LeadResult } from './lead-result.js';
-import type { NewLead } from './ports.js';
+import type { LeadUpdate, NewLead } from './ports.js';
 import type { ContactHours } from '../ruleset/dialer.js';
 import type { DedupeScope } from '../ruleset/dialer-schema.js';
 import type { Target } from './target.js';
@@ -154,9 +155,36 @@ export function validateNewLead(raw: unknown, context: InsertContext): Validated
       contactHours: contactHours.name,
       fields: plain,
       phones,
-      dedupe: context.allowDuplicates ? 'none' : (context.dedupe ?? template.dedupe),
+      ...leadDedupe(template, context, plain, phones),
     },
   };
+}
+
+/**
+ * The lead's de-duplication (SPEC 3.1): the phone key checked in the template's scope (or the one
+ * the caller chose: Convoso's check_dup), the other keys claimed and checked in the template's
+ * scope, all within the template's window; `allowDuplicates` checks none of them (the claims are
+ * still registered, so later leads are checked against this one).
+ */
+export function leadDedupe(
+  template: Target['template'],
+  context: Pick<InsertContext, 'allowDuplicates' | 'dedupe'>,
+  fields: LeadFields,
+  phones: readonly string[],
+): Pick<NewLead, 'dedupe' | 'windowDays' | 'keys'> {
+  const phoneKey = template.matchKeys.some((key) => key.name === PHONE_KEY);
+  const dedupe: DedupeScope = context.allowDuplicates ? 'none' : (context.dedupe ?? (phoneKey ? template.dedupe : 'none'));
+  const claims = template.dedupe === 'none' ? [] : keyClaims(template.matchKeys, fields, phones);
+  const result: Pick<NewLead, 'dedupe' | 'windowDays' | 'keys'> = { dedupe };
+  if (template.dedupeWindowDays !== null) result.windowDays = template.dedupeWindowDays;
+  if (claims.length > 0 && template.dedupe !== 'none') result.keys = { scope: template.dedupe, check: !context.allowDuplicates, claims };
+  return result;
+}
+
+/** What an updated lead claims for the template's match keys other than the phone (absent: the template has none). */
+export function updatedKeys(template: Target['template'], fields: LeadFields, phones: readonly string[]): LeadUpdate['keys'] {
+  if (template.dedupe === 'none' || !template.matchKeys.some((key) => key.name !== PHONE_KEY)) return undefined;
+  return { scope: template.dedupe, claims: keyClaims(template.matchKeys, fields, phones) };
 }
 
 export function parsePriority(value: Scalar | undefined): number | null {

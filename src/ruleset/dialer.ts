@@ -1,6 +1,8 @@
 import type { CountryCode } from 'libphonenumber-js';
 import { isValidTimeZone } from '../leads/callback-date.js';
+import { matchKey, PHONE_KEY, type MatchKey } from '../leads/match-keys.js';
 import { isSupportedCountry } from '../leads/phone.js';
+import { classifyFieldName } from '../leads/system-fields.js';
 import { dialerSchema, type DedupeScope, type DispositionAction } from './dialer-schema.js';
 import { compileCriteria, type Criterion } from './criteria.js';
 import { zodErrorToRuleErrors, type RuleError } from './rule-error.js';
@@ -21,7 +23,12 @@ export interface Template {
   country: CountryCode;
   phoneFields: readonly string[];
   contactHours: ContactHours;
+  /** the de-duplication scope (`dedupe` short form, or the long form's `scope`) */
   dedupe: DedupeScope;
+  /** only leads created in the last this many days count as duplicates; null = forever */
+  dedupeWindowDays: number | null;
+  /** the long form's `on`, in order; the short form is `[phone]` */
+  matchKeys: readonly MatchKey[];
   /** keyed by lower-case code: disposition codes match case-insensitively */
   dispositions: ReadonlyMap<string, Disposition>;
 }
@@ -79,13 +86,29 @@ export function compileDialer(raw: unknown, file: string): Compiled<Dialer> {
       if (dispositions.has(d.code.toLowerCase())) fail(`${at}.dispositions[${j}].code`, `duplicate disposition code '${d.code}'`);
       dispositions.set(d.code.toLowerCase(), d);
     });
+    const matchKeys = t.dedupe.on.map((key) => matchKey(key));
+    const seenKeys = new Set<string>();
+    matchKeys.forEach((key, j) => {
+      const path = `${at}.dedupe.on[${j}]`;
+      if (seenKeys.has(key.name)) fail(path, `key '${key.name}' is listed twice`);
+      seenKeys.add(key.name);
+      if (new Set(key.fields).size !== key.fields.length) fail(path, `key '${key.name}' names a field twice`);
+      for (const field of key.fields) {
+        if (field !== PHONE_KEY && t.phoneFields.includes(field)) {
+          fail(path, `'${field}' is a phone field: use 'phone', which means any of the template's phone fields (${t.phoneFields.join(', ')})`);
+        }
+        if (classifyFieldName(field).kind !== 'plain') fail(path, `'${field}' is a system field; match keys are lead fields or 'phone'`);
+      }
+    });
     templates.set(t.id, {
       id: t.id,
       name: t.name,
       country: t.country as CountryCode,
       phoneFields: t.phoneFields,
       contactHours: hours ?? { name: t.contactHours, timeZone: 'UTC' },
-      dedupe: t.dedupe,
+      dedupe: t.dedupe.scope,
+      dedupeWindowDays: t.dedupe.windowDays ?? null,
+      matchKeys,
       dispositions,
     });
   });

@@ -19,7 +19,8 @@ const DECISION_FILTER = `
   and ($4::timestamptz is null or created_at >= $4::timestamptz)
   and ($5::timestamptz is null or created_at < $5::timestamptz)`;
 const DECISION_COLUMNS = `id::text as id, lead_id::text as "leadId", phone, entry_point as "entryPoint", connect, request,
-  crm_status as "crmStatus", latency_ms as "latencyMs", answer, matched_row as "matchedRow", values, outcome, decision, created_at as "createdAt"`;
+  crm_status as "crmStatus", latency_ms as "latencyMs", answer, matched_row as "matchedRow", values, outcome, decision,
+  matched_on as "matchedOn", matched_lead_id::text as "matchedLeadId", created_at as "createdAt"`;
 
 const AUDIT_COLUMNS = `id::text as id, actor, action, target, before_sha256 as "beforeSha256", after_sha256 as "afterSha256", detail,
   request_id as "requestId", created_at as "createdAt"`;

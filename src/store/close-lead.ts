@@ -2,8 +2,8 @@ import type { DedupeScope } from '../ruleset/dialer-schema.js';
 import type { SqlRunner } from './sql-runner.js';
 
 /*
- * Closing a lead (Convoso's delete) releases its phone claims in the same statement: a closed
- * lead's phones stop counting for de-duplication (SPEC 4). Its external id stays its own, as for
+ * Closing a lead (Convoso's delete) releases its claims (phones and every other match key) in the
+ * same statement: a closed lead stops counting for de-duplication (SPEC 4). Its external id stays its own, as for
  * any closed lead. Only an active lead closes; a reallocated one was handed on to its copy.
  */
 const CLOSE_LEAD = `
@@ -13,6 +13,8 @@ with closed as (
   returning id, disposition
 ), released as (
   delete from phone_claims where lead_id in (select id from closed)
+), released_keys as (
+  delete from key_claims where lead_id in (select id from closed)
 ), recorded as (
   insert into call_records (lead_id, disposition, changes, source)
   select id, disposition, '{"lead_state":{"old":"active","new":"closed"}}'::jsonb, $2::text from closed

@@ -1,6 +1,7 @@
-import { INSERT_DECISION_OUTCOME, type DecisionWithoutLead, type InsertOutcome, type LeadStore, type NewLead } from '../pipeline/ports.js';
+import { insertDecisionOutcome, type DecisionWithoutLead, type InsertOutcome, type LeadStore, type NewLead } from '../pipeline/ports.js';
 import { applyDecisionEffects, hasDecisionEffects } from './decision-effects.js';
 import { scopeKeys } from './dedupe-scopes.js';
+import { createBackfillRunner, type BackfillRunnerOptions } from './dedupe-backfill.js';
 import { guardedRunner } from './guarded-runner.js';
 import { insertLeadBatch } from './insert-batch.js';
 import { precheckLeads } from './precheck.js';
@@ -14,13 +15,21 @@ import type { SqlRunner } from './sql-runner.js';
 
 export interface LeadStoreOptions {
   groupCommit?: GroupCommitOptions;
+  /**
+   * Creation time of new leads (and the "now" their windows count back from); absent: the
+   * database's now(). Tests inject one to stand at a window's edge.
+   */
+  clock?: () => Date;
+  /** the background build of claims a rules change asks for (dedupe-backfill.ts); false: none */
+  backfill?: false | BackfillRunnerOptions;
 }
 
 export function createLeadStore(backendRunner: SqlRunner, options: LeadStoreOptions = {}): LeadStore {
   const runner = guardedRunner(backendRunner);
+  const backfill = options.backfill === false ? undefined : createBackfillRunner(runner, options.backfill ?? {});
   const writeBatch = (leads: readonly NewLead[]) =>
     inTransaction(runner, async (tx) => {
-      const outcomes = await insertLeadBatch(tx, leads);
+      const outcomes = await insertLeadBatch(tx, leads, options.clock);
       const effects = leads.flatMap((lead, i) => {
         const outcome = outcomes[i]!;
         if (!hasDecisionEffects(lead)) return [];
@@ -29,9 +38,10 @@ export function createLeadStore(backendRunner: SqlRunner, options: LeadStoreOpti
           {
             phones: lead.phones,
             leadId: created ? outcome.leadId : null,
-            outcome: INSERT_DECISION_OUTCOME[outcome.kind],
+            outcome: insertDecisionOutcome(outcome),
             addToDnc: created ? lead.addToDnc : undefined,
             decision: lead.decision,
+            duplicate: outcome,
           },
         ];
       });
@@ -41,7 +51,7 @@ export function createLeadStore(backendRunner: SqlRunner, options: LeadStoreOpti
   // A lone lead is one statement and one round trip, its duplicate-check effects included; that
   // statement can still deadlock with a concurrent group that locks the same external ids in
   // another order, hence the retry.
-  const writeOne = (lead: NewLead): Promise<InsertOutcome> => retryingRollbacks(() => insertOneLead(runner, lead));
+  const writeOne = (lead: NewLead): Promise<InsertOutcome> => retryingRollbacks(() => insertOneLead(runner, lead, options.clock));
   const insertSingle = createGroupCommit({ one: writeOne, many: writeBatch }, options.groupCommit ?? DEFAULT_GROUP_COMMIT);
 
   return {
@@ -51,7 +61,7 @@ export function createLeadStore(backendRunner: SqlRunner, options: LeadStoreOpti
       if (leads.length === 1) return [await insertSingle(leads[0]!)];
       return writeBatch(leads);
     },
-    precheckLeads: (leads) => precheckLeads(runner, leads),
+    precheckLeads: (leads) => precheckLeads(runner, leads, options.clock),
     async recordDecisions(entries: readonly DecisionWithoutLead[]) {
       if (entries.length === 0) return;
       await inTransaction(runner, (tx) => applyDecisionEffects(tx, entries.map((e) => ({ ...e, leadId: null }))));
@@ -83,5 +93,6 @@ export function createLeadStore(backendRunner: SqlRunner, options: LeadStoreOpti
     async ping() {
       await runner.query('select 1');
     },
+    noteRules: (templates) => backfill?.noteRules(templates),
   };
 }

@@ -52,9 +52,12 @@ export const leads = pgTable(
 );
 
 /**
- * De-duplication index: every lead registers each of its phones in its allocation, campaign and
- * global scope ('a<id>', 'c<id>', 'g'). The primary key makes "one lead per phone per scope" a
- * database guarantee, whatever number of processes insert concurrently (SPEC 5).
+ * De-duplication index of the phone key: every lead registers each of its phones in its
+ * allocation, campaign and global scope ('a<id>', 'c<id>', 'g'). The primary key makes "one lead
+ * per phone per scope" a database guarantee, whatever number of processes insert concurrently
+ * (SPEC 5). `created_at` is the holding lead's creation time: with a window (SPEC 3.1
+ * `windowDays`) a claim older than the window is taken over by the next lead with the phone, in
+ * the statement that inserts it (ON CONFLICT DO UPDATE … WHERE expired).
  */
 export const phoneClaims = pgTable(
   'phone_claims',
@@ -64,8 +67,49 @@ export const phoneClaims = pgTable(
     leadId: bigint('lead_id', { mode: 'bigint' })
       .notNull()
       .references(() => leads.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
   },
   (t) => [primaryKey({ name: 'phone_claims_pk', columns: [t.scope, t.e164] }), index('phone_claims_lead_idx').on(t.leadId)],
+);
+
+/**
+ * The other match keys (SPEC 3.1 `on`: `email`, `firstName+lastName+phone`, …), one row per
+ * normalised value, claimed only in the template's scope. Same guarantee and takeover as
+ * phone_claims; a separate table so that the phone-only path (the default) writes exactly what it
+ * always wrote.
+ */
+export const keyClaims = pgTable(
+  'key_claims',
+  {
+    scope: text('scope').notNull(),
+    key: text('key').notNull(),
+    value: text('value').notNull(),
+    leadId: bigint('lead_id', { mode: 'bigint' })
+      .notNull()
+      .references(() => leads.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ name: 'key_claims_pk', columns: [t.scope, t.key, t.value] }), index('key_claims_lead_idx').on(t.leadId)],
+);
+
+/**
+ * Claims of existing leads for a (template, scope, key) that a rules change asked for (a key
+ * added, a scope changed): built in the background in bounded batches, in lead id order up to the
+ * last lead that existed when the change was seen (`until_lead_id`; later leads claim for
+ * themselves). `done_at` set: complete.
+ */
+export const dedupeBackfills = pgTable(
+  'dedupe_backfills',
+  {
+    templateId: integer('template_id').notNull(),
+    scope: text('scope').notNull(),
+    key: text('key').notNull(),
+    afterLeadId: bigint('after_lead_id', { mode: 'bigint' }).notNull().default(sql`0`),
+    untilLeadId: bigint('until_lead_id', { mode: 'bigint' }).notNull(),
+    createdAt: createdAt(),
+    doneAt: timestamp('done_at', { withTimezone: true }),
+  },
+  (t) => [primaryKey({ name: 'dedupe_backfills_pk', columns: [t.templateId, t.scope, t.key] })],
 );
 
 /** Do-Not-Call entries; campaign_id 0 is the global list. */
@@ -118,6 +162,9 @@ export const decisionRecords = pgTable(
     values: jsonb('values'),
     outcome: text('outcome').notNull(),
     decision: jsonb('decision').notNull(),
+    /** a duplicate (outcome duplicate_phone / duplicate_key): the match key that matched, and the lead holding it */
+    matchedOn: text('matched_on'),
+    matchedLeadId: bigint('matched_lead_id', { mode: 'bigint' }),
     createdAt: createdAt(),
   },
   (t) => [index('decision_records_phone_idx').on(t.phone, t.createdAt), index('decision_records_created_idx').on(t.createdAt)],

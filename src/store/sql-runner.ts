@@ -11,11 +11,12 @@ export interface StoreBackend {
 }
 
 /** Error fields both drivers report, under their own names. */
-export function databaseErrorInfo(error: unknown): { code?: string; constraint?: string } {
+export function databaseErrorInfo(error: unknown): { code?: string; constraint?: string; detail?: string } {
   if (typeof error !== 'object' || error === null) return {};
-  const e = error as { code?: unknown; constraint_name?: unknown; constraint?: unknown };
+  const e = error as { code?: unknown; constraint_name?: unknown; constraint?: unknown; detail?: unknown };
   return {
     code: typeof e.code === 'string' ? e.code : undefined,
+    detail: typeof e.detail === 'string' ? e.detail : undefined,
     constraint:
       typeof e.constraint_name === 'string' ? e.constraint_name : typeof e.constraint === 'string' ? e.constraint : undefined,
   };

@@ -25,18 +25,35 @@ update leads set fields = $3::text::jsonb, phones = $4::text[], disposition = $5
   priority = $7::int, contact_hours = $8::text, state = $9::text, version = version + 1, updated_at = now(),
   status = case when $10::boolean then $11::text else status end, allocation_id = coalesce($12::int, allocation_id)
 where id = $1::bigint and version = $2::int
-returning campaign_id, allocation_id, template_id, external_id, (select allocation_id from before) as old_allocation_id`;
+returning campaign_id, allocation_id, template_id, external_id, created_at, (select allocation_id from before) as old_allocation_id`;
 
-/** A lead moved to another allocation (Convoso's list_id) leaves its old allocation's scope. */
-const LEAVE_ALLOCATION = `delete from phone_claims where lead_id = $1::bigint and scope = $2::text`;
+/** A lead moved to another allocation (Convoso's list_id) leaves its old allocation's scope, for every key. */
+const LEAVE_ALLOCATION = `
+with phones as (delete from phone_claims where lead_id = $1::bigint and scope = $2::text)
+delete from key_claims where lead_id = $1::bigint and scope = $2::text`;
 
-/** Phones the lead no longer has stop being its phones; new ones are registered, never de-duplicated (seed rule). */
+/**
+ * Phones the lead no longer has stop being its phones; new ones are registered, never
+ * de-duplicated (seed rule), counting from the lead's creation as its other claims do.
+ */
 const RECLAIM_PHONES = `
 with dropped as (
   delete from phone_claims where lead_id = $1::bigint and e164 <> all($2::text[])
 )
-insert into phone_claims (scope, e164, lead_id)
-select s, p, $1::bigint from unnest($3::text[]) as s cross join unnest($2::text[]) as p
+insert into phone_claims (scope, e164, lead_id, created_at)
+select s, p, $1::bigint, $4::timestamptz from unnest($3::text[]) as s cross join unnest($2::text[]) as p
+on conflict do nothing`;
+
+/** The same for the other match keys, when the update says what the lead now claims. */
+const RECLAIM_KEYS = `
+with wanted as (
+  select * from unnest($2::text[], $3::text[]) as w(key, value)
+), dropped as (
+  delete from key_claims c where c.lead_id = $1::bigint
+    and (c.scope <> $4::text or not exists (select 1 from wanted w where w.key = c.key and w.value = c.value))
+)
+insert into key_claims (scope, key, value, lead_id, created_at)
+select $4::text, key, value, $1::bigint, $5::timestamptz from wanted
 on conflict do nothing`;
 
 const INSERT_CALL_RECORD = `
@@ -51,8 +68,9 @@ insert into outbox (delivery_id, kind, target, payload)
 select d, 'webhook', t, p from jsonb_to_recordset($1::text::jsonb) as r(d text, t text, p jsonb)`;
 
 /**
- * The copy takes over the external id and the campaign-wide and global phone claims; the original
- * keeps its claims in its own allocation, where it still exists (as reallocated).
+ * The copy takes over the external id and the campaign-wide and global claims (phones and other
+ * keys, counting from the copy's creation); the original keeps its claims in its own allocation,
+ * where it still exists (as reallocated).
  */
 const REALLOCATE = `
 with original as (
@@ -61,17 +79,29 @@ with original as (
 ), copy as (
   insert into leads (template_id, campaign_id, allocation_id, external_id, status, callback_at, priority, contact_hours, fields, phones)
   select template_id, campaign_id, $2::int, external_id, null, $3::timestamptz, priority, contact_hours, fields, phones from original
-  returning id, phones
+  returning id, phones, created_at
 ), moved as (
-  update phone_claims set lead_id = (select id from copy) where lead_id = $1::bigint and scope = any($4::text[])
+  update phone_claims set lead_id = (select id from copy), created_at = (select created_at from copy)
+  where lead_id = $1::bigint and scope = any($4::text[])
+), moved_keys as (
+  update key_claims set lead_id = (select id from copy), created_at = (select created_at from copy)
+  where lead_id = $1::bigint and scope = any($4::text[])
 )
 select (select id::text from copy) as id`;
 
+/** The copy's own allocation: its phones, and the keys the original claimed in its allocation. */
 const CLAIM_COPY_ALLOCATION = `
-insert into phone_claims (scope, e164, lead_id) select $2::text, p, $1::bigint from unnest($3::text[]) as p on conflict do nothing`;
+with copy as (select id, created_at from leads where id = $1::bigint), phones as (
+  insert into phone_claims (scope, e164, lead_id, created_at)
+  select $2::text, p, copy.id, copy.created_at from copy cross join unnest($3::text[]) as p on conflict do nothing
+)
+insert into key_claims (scope, key, value, lead_id, created_at)
+select $2::text, c.key, c.value, copy.id, copy.created_at from copy cross join key_claims c
+where c.lead_id = $4::bigint and c.scope = $5::text
+on conflict do nothing`;
 
 export async function updateLeadInTransaction(tx: SqlRunner, update: LeadUpdate): Promise<UpdateOutcome> {
-  const [updated] = await tx.query<{ campaign_id: number; allocation_id: number; template_id: number; old_allocation_id: number }>(UPDATE_LEAD, [
+  const [updated] = await tx.query<{ campaign_id: number; allocation_id: number; template_id: number; created_at: Date; old_allocation_id: number }>(UPDATE_LEAD, [
     update.leadId,
     update.expectedVersion,
     JSON.stringify(update.fields),
@@ -90,7 +120,12 @@ export async function updateLeadInTransaction(tx: SqlRunner, update: LeadUpdate)
     await tx.query(LEAVE_ALLOCATION, [update.leadId, scopeKeys({ campaignId: updated.campaign_id, allocationId: updated.old_allocation_id }).allocation]);
   }
   const keys = scopeKeys({ campaignId: updated.campaign_id, allocationId: updated.allocation_id });
-  await tx.query(RECLAIM_PHONES, [update.leadId, update.phones, [keys.allocation, keys.campaign, keys.global]]);
+  const createdAt = new Date(updated.created_at).toISOString();
+  await tx.query(RECLAIM_PHONES, [update.leadId, update.phones, [keys.allocation, keys.campaign, keys.global], createdAt]);
+  if (update.keys) {
+    const claims = update.keys.claims;
+    await tx.query(RECLAIM_KEYS, [update.leadId, claims.map((c) => c.key), claims.map((c) => c.value), keys[update.keys.scope], createdAt]);
+  }
   await tx.query(INSERT_CALL_RECORD, [update.leadId, update.callRecord.disposition, JSON.stringify(update.callRecord.changes), update.callRecord.source]);
   if (update.addToDnc && update.phones.length > 0) await tx.query(ADD_TO_DNC, [update.phones, update.addToDnc.reason, update.addToDnc.source]);
   if (update.webhooks.length > 0) {
@@ -105,6 +140,6 @@ export async function updateLeadInTransaction(tx: SqlRunner, update: LeadUpdate)
     [keys.campaign, keys.global],
   ]);
   const target = scopeKeys({ campaignId: updated.campaign_id, allocationId: update.reallocateTo.allocationId });
-  await tx.query(CLAIM_COPY_ALLOCATION, [copy!.id, target.allocation, update.phones]);
+  await tx.query(CLAIM_COPY_ALLOCATION, [copy!.id, target.allocation, update.phones, update.leadId, keys.allocation]);
   return { kind: 'updated', leadId: copy!.id };
 }

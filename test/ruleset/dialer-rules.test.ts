@@ -64,6 +64,38 @@ describe('dialer.yaml', () => {
     });
   });
 
+  describe('the long form of dedupe (SPEC 3.1)', () => {
+    const withDedupe = (dedupe: string) => basic.replace('dedupe: campaign', `dedupe: ${dedupe}`);
+
+    it('compiles scope, window and keys; the short form is the phone key, forever', () => {
+      const result = compile(withDedupe('{ scope: global, windowDays: 90, on: [phone, email, [firstName, lastName, phone]] }'));
+      if (!result.ok) throw new Error(JSON.stringify(result.errors));
+      const template = result.rules.dialer.templates.get(1)!;
+      expect(template.dedupe).toBe('global');
+      expect(template.dedupeWindowDays).toBe(90);
+      expect(template.matchKeys.map((k) => k.name)).toEqual(['phone', 'email', 'firstName+lastName+phone']);
+      const short = result.rules.dialer.templates.get(2)!;
+      expect([short.dedupe, short.dedupeWindowDays, short.matchKeys.map((k) => k.name)]).toEqual(['allocation', null, ['phone']]);
+      const defaulted = compile(withDedupe('{ scope: campaign }'));
+      expect(defaulted.ok && defaulted.rules.dialer.templates.get(1)!.matchKeys.map((k) => k.name)).toEqual(['phone']);
+    });
+
+    it.each([
+      ['an unknown scope', '{ scope: planet }', 'templates[0].dedupe.scope', 'Invalid option: expected one of "allocation"|"campaign"|"global"|"none"'],
+      ['a window of 0 days', '{ scope: campaign, windowDays: 0 }', 'templates[0].dedupe.windowDays', 'Too small: expected number to be >=1'],
+      ['a fractional window', '{ scope: campaign, windowDays: 1.5 }', 'templates[0].dedupe.windowDays', 'Invalid input: expected int, received number'],
+      ['an unknown setting', '{ scope: campaign, days: 3 }', 'templates[0].dedupe', 'Unrecognized key: "days"'],
+      ['no keys', '{ scope: campaign, on: [] }', 'templates[0].dedupe.on', 'Too small: expected array to have >=1 items'],
+      ['a one-field list', '{ scope: campaign, on: [[email]] }', 'templates[0].dedupe.on[0]', 'a key of several fields needs at least two'],
+      ['a key listed twice', '{ scope: campaign, on: [email, phone, email] }', 'templates[0].dedupe.on[2]', "key 'email' is listed twice"],
+      ['a field twice in a key', '{ scope: campaign, on: [[lastName, lastName]] }', 'templates[0].dedupe.on[0]', "key 'lastName+lastName' names a field twice"],
+      ['a phone field by name', '{ scope: campaign, on: [mobile] }', 'templates[0].dedupe.on[0]', "'mobile' is a phone field: use 'phone', which means any of the template's phone fields (phone, mobile)"],
+      ['a system field', '{ scope: campaign, on: [njExternalLeadId] }', 'templates[0].dedupe.on[0]', "'njExternalLeadId' is a system field; match keys are lead fields or 'phone'"],
+    ])('names file, path and problem for %s', (_name, dedupe, path, message) => {
+      expect(errorsOf(withDedupe(dedupe))).toContainEqual({ file: 'dialer.yaml', path, message });
+    });
+  });
+
   it('ships a demo rules folder that loads', async () => {
     const { readRulesDir } = await import('../../src/ruleset/read-rules-dir.js');
     const result = compileRuleSet(await readRulesDir(new URL('../../rules', import.meta.url).pathname));

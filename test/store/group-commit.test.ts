@@ -54,7 +54,7 @@ describe('group commit of single-lead inserts', () => {
     const leads = [...phones.map((p) => lead(p)), ...phones.map((p) => lead(p)), lead('+61416019998', 'G-1'), lead('+61416019999', 'G-1')];
     const outcomes = await Promise.all(leads.map((l) => insert(l)));
     expect(outcomes.slice(0, 30).every((o) => o.kind === 'inserted')).toBe(true);
-    expect(outcomes.slice(30, 60).every((o) => o.kind === 'duplicatePhone')).toBe(true);
+    expect(outcomes.slice(30, 60).every((o) => o.kind === 'duplicate')).toBe(true);
     expect(outcomes.slice(60).map((o) => o.kind)).toEqual(['inserted', 'duplicateExternalId']);
     const ids = outcomes.flatMap((o) => (o.kind === 'inserted' ? [o.leadId] : []));
     expect(new Set(ids).size).toBe(31);

@@ -57,11 +57,25 @@ describe('one-statement insert with the duplicate-check effects', () => {
     const phone = '+61418000002';
     expect((await insertOneLead(backend.runner, newLead(phone))).kind).toBe('inserted');
     const outcome = await insertOneLead(backend.runner, newLead(phone, { decision, addToDnc: { reason: 'x' } }));
-    expect(outcome).toEqual({ kind: 'duplicatePhone' });
+    expect(outcome).toEqual({ kind: 'duplicate', matchedOn: 'phone', matchedLeadId: expect.any(String) });
     expect(await recordsFor(phone)).toEqual([{ lead_id: null, outcome: 'duplicate_phone', connect: 'acme-crm', latency_ms: 4, matched_row: 1 }]);
     expect(await dncFor(phone)).toEqual([]);
     const leads = await backend.runner.query<{ n: number }>(`select count(*)::int as n from leads where phones @> array[$1::text]`, [phone]);
     expect(leads[0]!.n).toBe(1);
+  });
+
+  it('records which match key a refused lead matched, and the lead holding it', async () => {
+    const email = { key: 'email', value: 'decided@example.com' };
+    const keys = { scope: 'campaign' as const, check: true, claims: [email] };
+    const first = await insertOneLead(backend.runner, newLead('+61418000011', { keys }));
+    const outcome = await insertOneLead(backend.runner, newLead('+61418000012', { keys, decision }));
+    const holder = first.kind === 'inserted' ? first.leadId : 'none';
+    expect(outcome).toEqual({ kind: 'duplicate', matchedOn: 'email', matchedLeadId: holder });
+    const records = await backend.runner.query<{ outcome: string; matched_on: string; matched_lead_id: string }>(
+      `select outcome, matched_on, matched_lead_id::text from decision_records where phone = $1`,
+      ['+61418000012'],
+    );
+    expect(records).toEqual([{ outcome: 'duplicate_key', matched_on: 'email', matched_lead_id: holder }]);
   });
 
   it('records the decision of a lead whose external id is taken', async () => {

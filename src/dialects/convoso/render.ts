@@ -42,6 +42,7 @@ export function renderConvosoResult(result: LeadResult): ConvosoAnswer {
   const detail = 'detail' in result && result.detail && !SELF_EXPLAINED.has(name) ? result.detail : undefined;
   const answer = convosoError(name, detail);
   if (result.leadId !== undefined) answer.body.data = { lead_id: result.leadId };
+  if (result.matchedOn !== undefined) answer.body.matched_on = result.matchedOn;
   if (result.rule) {
     if (result.rule.reason !== undefined) answer.body.reason = result.rule.reason;
     answer.body.rule = result.rule.row === null ? null : { row: result.rule.row, key: result.rule.key };

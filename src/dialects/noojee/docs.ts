@@ -9,6 +9,7 @@ const REQUEST_CODES: ResultCode[] = [116, 117, 115, 204, 109];
 const EXAMPLES = {
   ok: { code: 0, message: 'OK', description: 'The lead was successfully inserted or updated.', leadId: '1' },
   duplicate: { code: 105, message: 'DUPLICATE', description: 'a lead with one of these phone numbers already exists' },
+  duplicateEmail: { code: 105, message: 'DUPLICATE', description: 'a lead with the same email already exists', matchedOn: 'email' },
   skipped: {
     code: 105,
     message: 'DUPLICATE',
@@ -43,7 +44,7 @@ function responses(shape: 'single' | 'batch') {
       shape === 'single'
         ? { description: 'Inserted or updated (code 0).', content: json(noojeeAnswer, { ok: EXAMPLES.ok }) }
         : { description: 'One result per lead, in request order, with counts by code.', content: json(noojeeBatchAnswer, { batch: EXAMPLES.batch }) },
-    400: status(400, bad, shape === 'single' ? { duplicate: EXAMPLES.duplicate, skipped: EXAMPLES.skipped } : { template: EXAMPLES.template }),
+    400: status(400, bad, shape === 'single' ? { duplicate: EXAMPLES.duplicate, duplicateEmail: EXAMPLES.duplicateEmail, skipped: EXAMPLES.skipped } : { template: EXAMPLES.template }),
     401: {
       description: 'Missing or wrong apiKey.',
       content: json(noojeeUnauthorized, {

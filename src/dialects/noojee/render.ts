@@ -12,6 +12,7 @@ export interface NoojeeAnswer {
 export function renderResult(result: LeadResult): NoojeeAnswer {
   const answer = renderCode(result.code, 'detail' in result ? result.detail : undefined);
   if (result.leadId !== undefined) answer.body.leadId = result.leadId;
+  addMatchedOn(answer.body, result);
   addRule(answer.body, result);
   if ('retryAfterSeconds' in result && result.retryAfterSeconds !== undefined) answer.retryAfterSeconds = result.retryAfterSeconds;
   return answer;
@@ -24,6 +25,11 @@ export function renderResult(result: LeadResult): NoojeeAnswer {
 export function renderCode(code: ResultCode, detail?: string): NoojeeAnswer {
   const info = RESULT_CODES[code];
   return { status: info.http as ContentfulStatusCode, body: { code, message: info.message, description: detail || info.description } };
+}
+
+/** A 105 found by the store names the match key that matched (SPEC 3.1): `phone`, `email`, `firstName+lastName+phone`. */
+function addMatchedOn(body: Record<string, unknown>, result: LeadResult): void {
+  if (result.code !== 0 && result.matchedOn !== undefined) body.matchedOn = result.matchedOn;
 }
 
 /** Duplicate-check verdicts carry the row that decided and its reason (SPEC 3.3). */
@@ -41,6 +47,7 @@ export function renderBatch(results: readonly LeadResult[]): NoojeeAnswer {
     const row: Record<string, unknown> = { index, code: result.code, message: RESULT_CODES[result.code].message };
     if (result.code !== 0) row.description = result.detail ?? RESULT_CODES[result.code].description;
     if (result.leadId !== undefined) row.leadId = result.leadId;
+    addMatchedOn(row, result);
     addRule(row, result);
     return row;
   });

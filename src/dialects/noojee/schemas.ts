@@ -23,7 +23,7 @@ export const noojeeQuery = z.object({
     .string()
     .optional()
     .transform((value) => value?.trim().toLowerCase() === 'true')
-    .meta({ description: '`true` skips the phone de-duplication (105); anything else is false.', example: 'false' }),
+    .meta({ description: '`true` skips the de-duplication (105) by every match key; anything else is false.', example: 'false' }),
 });
 
 export type NoojeeQuery = z.output<typeof noojeeQuery>;
@@ -78,6 +78,10 @@ const answerFields = {
   leadId: z.string().optional().meta({ description: 'The lead id, as a string; present when a lead was written (0, and 205).' }),
   reason: z.string().optional().meta({ description: 'The reason of the duplicate-check row that decided.' }),
   rule: rule.optional(),
+  matchedOn: z
+    .string()
+    .optional()
+    .meta({ description: '105 by a match key other than the phone (SPEC 3.1): the key that matched, `email` or the fields of a key joined by `+`. A phone duplicate has none.' }),
 };
 
 /** `{code, message, description}` plus `leadId` when there is one; the HTTP status follows the code. */
