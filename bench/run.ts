@@ -7,6 +7,7 @@ import type { BenchResult } from './result.js';
 import { benchRuleEval } from './rule-eval.js';
 import { benchBatchHttp } from './scenarios/batch-http.js';
 import { benchDedupeGrowth } from './scenarios/dedupe.js';
+import { benchDedupeKeys } from './scenarios/dedupe-keys.js';
 import { benchMemory } from './scenarios/memory.js';
 import { benchPglite } from './scenarios/pglite.js';
 import { benchPgliteMemory } from './scenarios/pglite-memory.js';
@@ -41,6 +42,7 @@ const BENCHES: Record<string, (ctx: BenchContext) => Promise<BenchResult[]>> = {
   proxy: benchProxy,
   'batch-http': benchBatchHttp,
   dedupe: benchDedupeGrowth,
+  'dedupe-keys': benchDedupeKeys,
   memory: benchMemory,
   pglite: benchPglite,
   'pglite-memory': benchPgliteMemory,

@@ -46,7 +46,7 @@ async function child(dataDir: string, variant: string) {
   const backend = await openPgliteBackend(dataDir, { settings, wasm: parts.includes('turbofan') ? 'optimizing' : 'baseline' });
   const store = createLeadStore(backend.runner);
   let next = 0;
-  process.on('message', async (job: Job) => {
+  const runJob = async (job: Job): Promise<void> => {
     const until = performance.now() + SLICE_MS;
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
@@ -69,7 +69,12 @@ async function child(dataDir: string, variant: string) {
     }
     const cpu = process.cpuUsage(cpu0);
     process.send!({ leads, cpuMs: (cpu.user + cpu.system) / 1000, wallMs: performance.now() - t0 } satisfies Answer);
-  });
+  };
+  // a failed job ends the child, and the parent sees it exit
+  process.on('message', (job: Job) => void runJob(job).catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  }));
   process.send!('ready');
   process.on('disconnect', () => void backend.close().finally(() => process.exit(0)));
 }

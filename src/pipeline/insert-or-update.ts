@@ -15,7 +15,8 @@ export interface InsertOrUpdateCommand {
   target: Target;
   lead: LeadFields;
   status?: string;
-  dedupe: DedupeScope;
+  /** the phone key's scope chosen by the request (Convoso check_dup); absent: the template's own de-duplication */
+  dedupe?: DedupeScope;
   /** closed leads count as duplicates too (Convoso's check_dup 4 and check_dup_archive) */
   closedCount: boolean;
   /** update the lead found (by id, else by phone in the scope) instead of inserting (Convoso's update_if_found) */
@@ -54,8 +55,9 @@ export async function insertOrUpdate(deps: PipelineDeps, command: InsertOrUpdate
     if (updated) return updated;
   }
 
-  if (command.closedCount && command.dedupe !== 'none') {
-    const closed = await deps.store.findClosedLeadByPhone(phones, command.dedupe, { campaignId: target.campaign.id, allocationId: target.allocation.id });
+  const closedScope = command.dedupe ?? target.template.dedupe;
+  if (command.closedCount && closedScope !== 'none') {
+    const closed = await deps.store.findClosedLeadByPhone(phones, closedScope, { campaignId: target.campaign.id, allocationId: target.allocation.id });
     if (closed) {
       // the SPEC's order still holds: DNC and a taken external id answer before a duplicate
       const [precheck] = await deps.store.precheckLeads([checked.lead]);

@@ -79,7 +79,8 @@ export function addInsertRoutes(route: ConvosoRoute, deps: ConvosoDeps): void {
     if (e164Of(p.phone_number, p.phone_code || '1', template.country) === null) return convosoError('invalidPhone');
     const lead = leadFieldsOf(p, template.country, p.phone_code);
     lead[template.phoneFields[0]!] = convosoPhone(p.phone_number, p.phone_code)!;
-    const checks = level === undefined ? { dedupe: template.dedupe, closed: false } : CHECK_DUP[level]!;
+    // no check_dup: the template's own de-duplication (its keys, window and scope), not a phone check forced on it
+    const checks = level === undefined ? { dedupe: undefined, closed: false } : CHECK_DUP[level]!;
     const status = p.status?.trim() || undefined;
 
     const admitted = await deps.gate.run(() =>
@@ -107,7 +108,8 @@ export function addInsertRoutes(route: ConvosoRoute, deps: ConvosoDeps): void {
     const target = targetOf(list.allocation);
     const template = target.template;
     const level = list.criterion?.checkDup;
-    const checks = level === undefined ? { dedupe: template.dedupe, closed: false } : CHECK_DUP[level]!;
+    // no check_dup: the template's own de-duplication (its keys, window and scope), not a phone check forced on it
+    const checks = level === undefined ? { dedupe: undefined, closed: false } : CHECK_DUP[level]!;
     const lead = leadFieldsOf(p, template.country, p.phone_code);
     lead[template.phoneFields[0]!] = convosoPhone(p.phone_number, p.phone_code)!;
     const verdict = await pingLead(deps, { rules, target, lead, dedupe: checks.dedupe, closedCount: checks.closed || list.criterion?.checkDupArchive === true });

@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import { CRM_TOKEN, crmConnect, crmTable } from '../../support/crm-rules.js';
 import { BASIC_RULES } from '../../support/test-app.js';
 
-export const ENV = { CRM_TOKEN };
+export const ENV = { CRM_TOKEN, WATCH_HOOK_SECRET: 'watch-test-secret' };
 
 const made: string[] = [];
 export async function tempDir(prefix = 'leadgate-watch-'): Promise<string> {
@@ -36,7 +36,7 @@ export const rowLine = (n: number) => `  - { key: "$.note${n}", value: "n${n}", 
 export const connectYaml = (name: string) => stringify(crmConnect(`http://127.0.0.1:9/${name}`));
 export const SOURCE_YAML = `version: 1
 target: { templateId: 1, campaignId: 10, allocationId: 100 }
-signature: { scheme: hmac-sha256, secrets: ["watch-test-secret"] }
+signature: { scheme: hmac-sha256, secrets: ["\${env:WATCH_HOOK_SECRET}"] }
 eventId: $.eventId
 fields: { phone: $.phone }
 `;
