@@ -1,29 +1,21 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createCrmClient, type CrmClientDeps } from '../../src/crm/call-crm.js';
-import { createUndiciTransport, type UndiciTransport } from '../../src/crm/undici-transport.js';
-import { startFakeCrm, type FakeCrm } from '../support/fake-crm.js';
+import type { UndiciTransport } from '../../src/crm/undici-transport.js';
+import type { FakeCrm } from '../support/fake-crm.js';
+import { crmPerTest } from '../support/crm-per-test.js';
 import { connectFrom } from './connect-fixture.js';
 
 const TOKEN = 'tok-9f8e7d';
 const LEAD = { phone: '+61383208134' };
 
+const loopback = crmPerTest();
 let crm: FakeCrm;
 let transport: UndiciTransport;
 let sleeps: number[];
 
-beforeAll(() => {
-  transport = createUndiciTransport();
-});
-afterAll(async () => {
-  await transport.close();
-});
-// A fresh CRM per test: requests a previous test abandoned can never arrive in this one.
-beforeEach(async () => {
-  crm = await startFakeCrm();
+beforeEach(() => {
+  ({ crm, transport } = loopback);
   sleeps = [];
-});
-afterEach(async () => {
-  await crm.close();
 });
 
 function acme(fields: Record<string, unknown> = {}) {

@@ -1,10 +1,11 @@
 import { Writable } from 'node:stream';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createCrmClient, type CrmClientDeps } from '../../src/crm/call-crm.js';
 import type { CompiledConnect } from '../../src/crm/compile-connect.js';
-import { createUndiciTransport, type UndiciTransport } from '../../src/crm/undici-transport.js';
+import type { UndiciTransport } from '../../src/crm/undici-transport.js';
 import { createLogger } from '../../src/entry/logger.js';
-import { startFakeCrm, type FakeCrm } from '../support/fake-crm.js';
+import type { FakeCrm } from '../support/fake-crm.js';
+import { crmPerTest } from '../support/crm-per-test.js';
 import { connectFrom } from './connect-fixture.js';
 
 /**
@@ -17,24 +18,16 @@ const SECRET = 'crm-secret-5e7a1c';
 const WARN = 40;
 const INFO = 30;
 
+const loopback = crmPerTest();
 let crm: FakeCrm;
 let transport: UndiciTransport;
 let skew: number;
 let lines: string[];
 
-beforeAll(() => {
-  transport = createUndiciTransport();
-});
-afterAll(async () => {
-  await transport.close();
-});
-beforeEach(async () => {
-  crm = await startFakeCrm();
+beforeEach(() => {
+  ({ crm, transport } = loopback);
   skew = 0;
   lines = [];
-});
-afterEach(async () => {
-  await crm.close();
 });
 
 function acme(fields: Record<string, unknown> = {}): CompiledConnect {
