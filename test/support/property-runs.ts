@@ -16,7 +16,16 @@ function seedFromEnvironment(): number {
 
 export const FUZZ_SEED = seedFromEnvironment();
 
-const FACTOR = Number(process.env.LEADGATE_FUZZ_FACTOR ?? (process.env.CI ? 2 : 1));
+function factorFromEnvironment(): number {
+  const given = process.env.LEADGATE_FUZZ_FACTOR;
+  if (given === undefined || given === '') return process.env.CI ? 2 : 1;
+  const factor = Number(given);
+  // a typo must not turn every property into NaN runs
+  if (!(factor > 0)) throw new Error(`LEADGATE_FUZZ_FACTOR must be a positive number, not ${given}`);
+  return factor;
+}
+
+const FACTOR = factorFromEnvironment();
 
 /** fast-check parameters: this run's seed, and `numRuns` scaled for CI. */
 export function runs(numRuns: number): { seed: number; numRuns: number } {
