@@ -124,43 +124,33 @@ async function startServices(env: Env, rawEnv: Record<string, string | undefined
   );
 
   const backend = await openStoreBackend(env, logger, { command: 'serve', port });
+  // Anything that fails once the store is open closes it again, releasing the data folder.
   try {
-    return startOnStore(env, rawEnv, logger, rules, backend, apiKeys);
+    const deps = buildNodeDeps({
+      backend,
+      rules,
+      logger,
+      config: {
+        isApiKey: createApiKeyCheck(apiKeys),
+        maxBatch: env.LEADGATE_MAX_BATCH,
+        maxBodyBytes: env.LEADGATE_MAX_BODY_BYTES,
+        demo: env.LEADGATE_DEMO,
+        adminToken: env.LEADGATE_ADMIN_TOKEN,
+      },
+      admission: { slots: env.LEADGATE_MAX_CONCURRENCY, queueTimeoutMs: env.LEADGATE_QUEUE_TIMEOUT_MS },
+      defaultMetrics: true,
+      rulesFolder: { dir: env.RULES_DIR, holder: rules, env: rawEnv },
+      idempotencyLeaseMs: env.LEADGATE_IDEMPOTENCY_LEASE_MS,
+    });
+    const app = createApp(deps);
+    const outbox = createOutboxWorker({ store: createOutboxStore(backend.runner), crm: deps.crm, rules, logger });
+    outbox.start();
+    const purge = createIdempotencyPurge({ store: createIdempotencyStore(backend.runner), logger });
+    purge.start();
+    const reloader = watchRules(env.RULES_DIR, rules, logger, { reloader: deps.reloader });
+    return { app, deps, backend, outbox, purge, reloader };
   } catch (error) {
     await backend.close();
     throw error;
   }
-}
-
-function startOnStore(
-  env: Env,
-  rawEnv: Record<string, string | undefined>,
-  logger: Logger,
-  rules: RulesHolder,
-  backend: StoreBackend,
-  apiKeys: ReturnType<typeof bootstrapApiKeys>,
-): Started {
-  const deps = buildNodeDeps({
-    backend,
-    rules,
-    logger,
-    config: {
-      isApiKey: createApiKeyCheck(apiKeys),
-      maxBatch: env.LEADGATE_MAX_BATCH,
-      maxBodyBytes: env.LEADGATE_MAX_BODY_BYTES,
-      demo: env.LEADGATE_DEMO,
-      adminToken: env.LEADGATE_ADMIN_TOKEN,
-    },
-    admission: { slots: env.LEADGATE_MAX_CONCURRENCY, queueTimeoutMs: env.LEADGATE_QUEUE_TIMEOUT_MS },
-    defaultMetrics: true,
-    rulesFolder: { dir: env.RULES_DIR, holder: rules, env: rawEnv },
-    idempotencyLeaseMs: env.LEADGATE_IDEMPOTENCY_LEASE_MS,
-  });
-  const app = createApp(deps);
-  const outbox = createOutboxWorker({ store: createOutboxStore(backend.runner), crm: deps.crm, rules, logger });
-  outbox.start();
-  const purge = createIdempotencyPurge({ store: createIdempotencyStore(backend.runner), logger });
-  purge.start();
-  const reloader = watchRules(env.RULES_DIR, rules, logger, { reloader: deps.reloader });
-  return { app, deps, backend, outbox, purge, reloader };
 }
