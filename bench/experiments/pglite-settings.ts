@@ -17,6 +17,7 @@ import { allocatePhoneBlocks, NOOJEE, TARGET_QUERY } from '../harness/leads.js';
 import { fmtMs, LoadGenerator, type LoadResult } from '../harness/load.js';
 import { memoryMiB, sleep, type Service } from '../harness/procs.js';
 import { startLeadgate, writeBasicRules, type Leadgate } from '../harness/servers.js';
+import { median } from '../harness/context.js';
 
 interface Running {
   spec: string;
@@ -36,12 +37,6 @@ interface Running {
 }
 
 const mb = (mib: number | undefined) => Math.round((mib ?? NaN) * 1.048576);
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-
 async function start(name: string, variant: string | undefined, env: Record<string, string>, rulesDir: string) {
   let pid = 0;
   const started = performance.now();

@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import type { NewLead } from '../../src/pipeline/ports.js';
 import { runExperiment, onCleanup } from '../harness/cleanup.js';
 import { memoryMiB } from '../harness/procs.js';
+import { median } from '../harness/context.js';
 
 const CONCURRENCY = 16;
 const SLICE_MS = 3_000;
@@ -78,12 +79,6 @@ async function child(dataDir: string, variant: string) {
   process.send!('ready');
   process.on('disconnect', () => void backend.close().finally(() => process.exit(0)));
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 async function main() {
   const args = process.argv.slice(2);

@@ -26,6 +26,7 @@ import { runPgbench } from '../harness/pgbench.js';
 import { startThrowawayPostgres } from '../harness/postgres-server.js';
 import { startLeadgate, startStub, writeBasicRules, writeCrmRules, type Leadgate } from '../harness/servers.js';
 import { BATCH_CONNECTIONS } from '../scenarios/batch-http.js';
+import { median } from '../harness/context.js';
 
 const DDL: Record<string, string> = {
   'no-gin': 'drop index leads_phones_gin',
@@ -38,12 +39,6 @@ interface Running {
   runs: LoadResult[];
   cpu: Array<{ leadgate: number; postgres: number; n: number }>;
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 async function main() {
   const [scenario = 'single', roundsText = '3', ...specs] = process.argv.slice(2);

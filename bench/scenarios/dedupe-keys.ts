@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import postgres from 'postgres';
 import { migratePostgres } from '../../src/store/backends/postgres.js';
 import type { BenchContext } from '../harness/context.js';
-import { round } from '../harness/context.js';
+import { median, round } from '../harness/context.js';
 import { allocatePhoneBlocks, NOOJEE, TARGET_QUERY } from '../harness/leads.js';
 import { fmtMs, LoadGenerator, type LoadJob, type LoadResult } from '../harness/load.js';
 import { seedLeads, settle } from '../harness/seed.js';
@@ -159,10 +159,4 @@ async function settleKeyClaims(databaseUrl: string): Promise<void> {
   } finally {
     await sql.end({ timeout: 5 });
   }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }

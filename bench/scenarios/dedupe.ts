@@ -1,6 +1,6 @@
 import { migratePostgres } from '../../src/store/backends/postgres.js';
 import type { BenchContext } from '../harness/context.js';
-import { round } from '../harness/context.js';
+import { median, round } from '../harness/context.js';
 import { allocatePhoneBlocks, NOOJEE, TARGET_QUERY } from '../harness/leads.js';
 import { fmtMs, LoadGenerator, type LoadJob, type LoadResult } from '../harness/load.js';
 import { seedLeads, settle } from '../harness/seed.js';
@@ -87,10 +87,4 @@ export async function benchDedupeGrowth(ctx: BenchContext): Promise<BenchResult[
     await large.stop();
     await small.stop();
   }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
