@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigint,
   bigserial,
+  boolean,
   check,
   index,
   integer,
@@ -240,3 +241,70 @@ export const auditLog = pgTable(
   },
   (t) => [index('audit_log_created_idx').on(t.createdAt)],
 );
+
+/**
+ * Forwarding to the dialer (SPEC 10): one row per lead event and destination. Queued rows are the
+ * due work (indexed on their own, so a table of a million delivered rows costs the claim nothing);
+ * `lease_until` marks a row in flight (a call to the dialer), which is what `maxConcurrency`
+ * counts across processes. A `dnc` row with destination `*` and state `fanout` is written by the
+ * DNC trigger (drizzle/0005) and split per destination by the worker.
+ */
+export const deliveries = pgTable(
+  'deliveries',
+  {
+    id: bigserial('id', { mode: 'bigint' }).primaryKey(),
+    leadId: bigint('lead_id', { mode: 'bigint' }).references(() => leads.id, { onDelete: 'cascade' }),
+    destination: text('destination').notNull(),
+    event: text('event').notNull(),
+    /** the route's `to` (the dialer's ids) as matched when the delivery was made */
+    route: jsonb('route').notNull().default({}),
+    /** update and dnc events: what to send */
+    payload: jsonb('payload'),
+    state: text('state').notNull().default('queued'),
+    attemptCount: integer('attempt_count').notNull().default(0),
+    /** the last attempt's outcome was unknown: the dialer may hold the lead already */
+    uncertain: boolean('uncertain').notNull().default(false),
+    dialerLeadId: text('dialer_lead_id'),
+    lastOutcome: text('last_outcome'),
+    lastAnswer: text('last_answer'),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
+    leaseUntil: timestamp('lease_until', { withTimezone: true }),
+    /** one claim (one call to the dialer, a batch included) */
+    claimToken: text('claim_token'),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('deliveries_due_idx').on(t.destination, t.nextAttemptAt, t.id).where(sql`${t.state} = 'queued'`),
+    index('deliveries_in_flight_idx').on(t.destination, t.leaseUntil).where(sql`${t.leaseUntil} is not null`),
+    index('deliveries_fanout_idx').on(t.id).where(sql`${t.state} = 'fanout'`),
+    index('deliveries_lead_idx').on(t.leadId, t.destination, t.id),
+    index('deliveries_created_idx').on(t.createdAt),
+    check('deliveries_event_ck', sql`${t.event} in ('insert', 'update', 'dnc')`),
+    check('deliveries_state_ck', sql`${t.state} in ('queued', 'delivered', 'refused', 'dead', 'fanout')`),
+  ],
+);
+
+/** Every call made for a delivery: the request with secrets redacted, the answer and its reading. */
+export const deliveryAttempts = pgTable(
+  'delivery_attempts',
+  {
+    id: bigserial('id', { mode: 'bigint' }).primaryKey(),
+    deliveryId: bigint('delivery_id', { mode: 'bigint' })
+      .notNull()
+      .references(() => deliveries.id, { onDelete: 'cascade' }),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    request: jsonb('request').notNull(),
+    status: integer('status'),
+    answer: text('answer'),
+    outcome: text('outcome').notNull(),
+    latencyMs: integer('latency_ms').notNull(),
+  },
+  (t) => [index('delivery_attempts_delivery_idx').on(t.deliveryId, t.id)],
+);
+
+/** Per destination, shared by every process: when its next call may start (`ratePerSecond`). */
+export const destinationPacing = pgTable('destination_pacing', {
+  destination: text('destination').primaryKey(),
+  nextSendAt: timestamp('next_send_at', { withTimezone: true }).notNull().defaultNow(),
+});

@@ -1,0 +1,142 @@
+/*
+ * Forwarding accepted leads to the client's dialer (SPEC 10): the types the rules, the store, the
+ * dialer kinds and the delivery worker share. Nothing here knows HTTP or SQL.
+ */
+
+export type DestinationKind = 'noojee' | 'convoso' | 'vicidial' | 'http';
+export type ForwardEvent = 'insert' | 'update' | 'dnc';
+export type DeliveryState = 'queued' | 'delivered' | 'refused' | 'dead';
+/** How one attempt ended (SPEC 10.3): `unknown` is a network error or timeout, the dialer may have acted. */
+export type AttemptOutcome = 'delivered' | 'refused' | 'retry' | 'dead' | 'unknown';
+
+/** Which leads a route takes: every id given must equal the lead's. */
+export interface RouteMatch {
+  templateId?: number;
+  campaignId?: number;
+  allocationId?: number;
+}
+
+export interface DestinationRoute {
+  match: RouteMatch;
+  /** the dialer's ids, per kind (SPEC 10.1): noojee templateId/campaignId/allocationId; convoso listId; vicidial listId, campaignId? */
+  to: Readonly<Record<string, number | string>>;
+}
+
+export interface DestinationAdaptorRow {
+  field: string;
+  mappedTo: string;
+}
+
+/** A `success` row of kind http: a row of the duplicate-check table's shape, compiled. */
+export interface HttpAnswerReading {
+  /** whether a 2xx answer's JSON says success */
+  succeeded(answer: unknown): boolean;
+  /** the dialer's lead id in the answer, if it holds one */
+  leadId(answer: unknown): string | null;
+}
+
+export interface CompiledDestination {
+  name: string;
+  file: string;
+  kind: DestinationKind;
+  /** base URL without a trailing slash (http: the full URL) */
+  url: string;
+  /** resolved values, secrets included: never logged, never stored; noojee apiKey; convoso authToken; vicidial user, pass, source */
+  credentials: Readonly<Record<string, string>>;
+  /** kind http: headers sent with every call (resolved) */
+  headers: Readonly<Record<string, string>>;
+  routes: readonly DestinationRoute[];
+  forward: ReadonlySet<ForwardEvent>;
+  mode: 'queue' | 'sync';
+  syncTimeoutMs: number;
+  timeoutMs: number;
+  maxConcurrency: number;
+  /** 0: no limit */
+  ratePerSecond: number;
+  /** noojee: most leads in one insertLeadsFast call (1: insertLeadFast per lead) */
+  batch: number;
+  retry: { firstDelayMs: number; maxDelayMs: number; maxAttempts: number };
+  allowPrivateNetwork: boolean;
+  adaptor: readonly DestinationAdaptorRow[];
+  /** kind http only */
+  http?: HttpAnswerReading;
+  circuit: { failureThreshold: number; openMs: number };
+  /** every resolved `${env:NAME}` value and credential, longest first, for redaction */
+  secrets: readonly string[];
+}
+
+/** A delivery to write with a new lead, in the statement that writes it (SPEC 10.2 point 1). */
+export interface ForwardTarget {
+  destination: string;
+  /** the matched route's `to`, kept with the delivery so a rules edit does not move queued work */
+  to: Readonly<Record<string, number | string>>;
+}
+
+/** What the dialer is sent about a lead; the lead's own row is read at delivery time for inserts. */
+export interface DeliveryLead {
+  id: string;
+  templateId: number;
+  campaignId: number;
+  allocationId: number;
+  externalId: string | null;
+  status: string | null;
+  callbackAt: Date | null;
+  priority: number;
+  fields: Readonly<Record<string, unknown>>;
+  phones: readonly string[];
+}
+
+/** An update's change as queued: the new values of what changed. */
+export interface UpdatePayload {
+  fields: Readonly<Record<string, unknown>>;
+  status?: string | null;
+  disposition?: string | null;
+  callbackAt?: string | null;
+  allocationId?: number;
+}
+
+/** A DNC addition as queued. */
+export interface DncPayload {
+  e164: string;
+  campaignId: number;
+  reason: string | null;
+}
+
+/** One claimed delivery, ready to send. */
+export interface ClaimedDelivery {
+  id: string;
+  destination: string;
+  event: ForwardEvent;
+  to: Readonly<Record<string, number | string>>;
+  /** attempts made before this one */
+  attemptCount: number;
+  /** the last attempt's outcome was unknown: the dialer may already hold the lead (SPEC 10.2 point 4) */
+  uncertain: boolean;
+  /** the dialer's lead id from the lead's delivered insert (for updates) */
+  dialerLeadId: string | null;
+  lead: DeliveryLead | null;
+  update?: UpdatePayload;
+  dnc?: DncPayload;
+}
+
+/** The HTTP request a kind builds; `redacted` is what the attempt record keeps. */
+export interface DialerRequest {
+  method: 'GET' | 'POST';
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+/** What an attempt came to, for one delivery. */
+export interface AttemptResult {
+  outcome: AttemptOutcome;
+  /** HTTP status, null when none came */
+  status: number | null;
+  /** the answer (truncated), or the network error */
+  answer: string;
+  dialerLeadId?: string | null;
+  /** from Retry-After, in ms */
+  retryAfterMs?: number;
+  /** the dialer's own refusal, for sync mode's answer (noojee code, convoso code) */
+  dialerCode?: number | string;
+}
