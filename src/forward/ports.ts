@@ -140,3 +140,60 @@ export interface AttemptResult {
   /** the dialer's own refusal, for sync mode's answer (noojee code, convoso code) */
   dialerCode?: number | string;
 }
+
+/** One call to make: the deliveries it carries (one, or a noojee batch of one route) and when it may start. */
+export interface ClaimedCall {
+  /** the claim's token: settling checks it, so a call whose lease ran out cannot overwrite a newer claim */
+  token: string;
+  deliveries: ClaimedDelivery[];
+  /** ratePerSecond pacing: do not start before this (epoch ms) */
+  startAt: number;
+}
+
+export interface ClaimLimits {
+  maxConcurrency: number;
+  ratePerSecond: number;
+  batch: number;
+  /** how long a claimed call holds its slot if its process dies (longer than any attempt) */
+  leaseMs: number;
+  /** ratePerSecond: calls may be claimed this far ahead of their start */
+  horizonMs: number;
+}
+
+/** An attempt's result as the store records it, and the delivery's next state. */
+export interface DeliverySettlement {
+  id: string;
+  state: DeliveryState;
+  outcome: AttemptOutcome;
+  status: number | null;
+  answer: string;
+  dialerLeadId: string | null;
+  /** state queued: due again after this many ms */
+  retryInMs: number;
+  /** the dialer may hold the lead: the next attempt must not assume it does not (SPEC 10.2 point 4) */
+  uncertain: boolean;
+  /** the request as sent, secrets redacted */
+  request: unknown;
+  latencyMs: number;
+}
+
+/** A destination that forwards DNC additions, and which entries it takes. */
+export interface DncForwarding {
+  destination: string;
+  to: Readonly<Record<string, number | string>>;
+  /** campaign entries of these campaigns (global entries always); null: every campaign */
+  campaignIds: readonly number[] | null;
+}
+
+/** The delivery queue as the worker sees it (SQL in src/store/delivery-store.ts). */
+export interface DeliveryStore {
+  /** Claims due calls of one destination, keeping its limits across every process on the database. */
+  claim(destination: string, limits: ClaimLimits): Promise<ClaimedCall[]>;
+  /** The insert delivery of this lead to this destination, claimed now if a slot is free (sync mode). */
+  claimInsert(leadId: string, destination: string, limits: ClaimLimits): Promise<ClaimedCall | 'busy' | 'none'>;
+  settle(token: string, results: readonly DeliverySettlement[]): Promise<void>;
+  /** Splits DNC additions into deliveries for the destinations forwarding them; answers how many were split. */
+  expandDnc(targets: readonly DncForwarding[]): Promise<number>;
+  /** Gives a claimed call's slot back unattempted (shutdown before it started). */
+  release(token: string): Promise<void>;
+}

@@ -2,6 +2,7 @@ import type { KeyClaim } from '../leads/match-keys.js';
 import type { LeadFields } from '../leads/scalar.js';
 import type { Template } from '../ruleset/dialer.js';
 import type { DedupeScope } from '../ruleset/dialer-schema.js';
+import type { ForwardTarget, UpdatePayload } from '../forward/ports.js';
 
 /** A validated lead ready to be written: phones already E.164, dates already instants. */
 export interface NewLead {
@@ -32,6 +33,8 @@ export interface NewLead {
   addToDnc?: { reason: string | null };
   /** the duplicate-check evaluation to record with the lead, in the same transaction */
   decision?: DecisionRecord;
+  /** deliveries to the dialer, written in the statement that creates the lead (SPEC 10.2) */
+  forward?: readonly ForwardTarget[];
 }
 
 /** A lead's claims for the match keys other than the phone, and where they are checked. */
@@ -210,6 +213,11 @@ export interface LeadUpdate {
   keys?: Omit<LeadKeyClaims, 'check'>;
   /** REALLOCATE: mark the lead reallocated and copy it, as a fresh lead, into this allocation */
   reallocateTo?: { allocationId: number; callbackAt: Date | null };
+  /**
+   * Forward the update to these destinations, each one only where the lead's insert was forwarded
+   * there (SPEC 10.2 point 5); queued in the update's transaction.
+   */
+  forward?: { destinations: readonly string[]; payload: UpdatePayload };
 }
 
 export type UpdateOutcome = { kind: 'updated'; leadId: string } | { kind: 'conflict' };

@@ -1,5 +1,6 @@
 import type { Duplicate, InsertOutcome, NewLead } from '../pipeline/ports.js';
 import { compareClaims, leadClaims, windowHours, type ClaimRow } from './dedupe-scopes.js';
+import { forwardRows } from './forward-input.js';
 import type { SqlRunner } from './sql-runner.js';
 
 /*
@@ -23,12 +24,17 @@ import type { SqlRunner } from './sql-runner.js';
  * Claims are written and locked in one order (compareClaims), as insert-one.ts does.
  */
 
-const INSERT_LEADS = `
+/*
+ * `forwarding`: the leads' deliveries to the dialer are written by the same statement (SPEC 10.2
+ * point 1); a lead deleted again at step 5 takes its deliveries with it (on delete cascade).
+ */
+function insertLeadsStatement(forwarding: boolean): string {
+  return `
 with input as (
   select r.*, nextval(pg_get_serial_sequence('leads', 'id')) as id
   from jsonb_to_recordset($1::text::jsonb) as r(
     ord int, template_id int, campaign_id int, allocation_id int, external_id text, status text,
-    callback_at timestamptz, priority int, contact_hours text, fields jsonb, phones text[], created_at timestamptz)
+    callback_at timestamptz, priority int, contact_hours text, fields jsonb, phones text[], created_at timestamptz${forwarding ? ', forward jsonb' : ''})
   -- a LIMIT 1 probe, not NOT EXISTS: an anti-join could read the whole DNC list (see precheck.ts)
   where (select true from dnc where dnc.e164 = any(r.phones) and dnc.campaign_id in (0, r.campaign_id) limit 1) is null
 ), inserted as (
@@ -37,10 +43,24 @@ with input as (
   from input order by ord
   on conflict (campaign_id, external_id) where external_id is not null and state <> 'reallocated' do nothing
   returning id
-)
+)${
+    forwarding
+      ? `, forwarded as (
+  insert into deliveries (lead_id, destination, event, route)
+  select input.id, f.destination, 'insert', f.route
+  from input cross join jsonb_to_recordset(input.forward) as f(destination text, route jsonb)
+  where input.forward is not null and input.id in (select id from inserted)
+  order by input.ord
+)`
+      : ''
+  }
 select input.ord, input.id::text as lead_id, (input.id in (select id from inserted)) as inserted,
   coalesce(input.created_at, now())::text as created_at, ${micros('coalesce(input.created_at, now())')} as created_us
 from input`;
+}
+
+const INSERT_LEADS = insertLeadsStatement(false);
+const INSERT_LEADS_FORWARDING = insertLeadsStatement(true);
 
 function micros(expression: string) {
   return `(extract(epoch from ${expression}) * 1000000)::bigint::text`;
@@ -130,7 +150,8 @@ const claimInput = (claims: ReadonlyArray<Claim & { holder?: string | null }>) =
 
 /** Runs one round; returns the leads that deserve another round. */
 async function insertRound(tx: SqlRunner, round: Pending[], outcomes: InsertOutcome[], clock?: () => Date): Promise<Pending[]> {
-  const rows = await tx.query<{ ord: number; lead_id: string; inserted: boolean; created_at: string; created_us: string }>(INSERT_LEADS, [
+  const forwarding = round.some(({ lead }) => lead.forward !== undefined && lead.forward.length > 0);
+  const rows = await tx.query<{ ord: number; lead_id: string; inserted: boolean; created_at: string; created_us: string }>(forwarding ? INSERT_LEADS_FORWARDING : INSERT_LEADS, [
     JSON.stringify(
       round.map(({ ord, lead }) => ({
         ord,
@@ -145,6 +166,7 @@ async function insertRound(tx: SqlRunner, round: Pending[], outcomes: InsertOutc
         fields: lead.fields,
         phones: lead.phones,
         created_at: (lead.createdAt ?? clock?.())?.toISOString() ?? null,
+        ...(forwarding ? { forward: forwardRows(lead) } : {}),
       })),
     ),
   ]);

@@ -1,6 +1,7 @@
 import { insertDecisionOutcome, type Duplicate, type InsertOutcome, type NewLead } from '../pipeline/ports.js';
 import { claimScopes, scopeKeys, windowHours } from './dedupe-scopes.js';
 import { applyDecisionEffects, decisionColumns, DUPLICATE_CHECK_DNC_SOURCE, hasDecisionEffects } from './decision-effects.js';
+import { forwardJson } from './forward-input.js';
 import { precheckLeads } from './precheck.js';
 import { classifyUniqueViolation } from './unique-violations.js';
 import type { SqlRunner } from './sql-runner.js';
@@ -25,6 +26,7 @@ interface Shape {
   window: boolean;
   keys: boolean;
   effects: boolean;
+  forward: boolean;
 }
 
 // $1 phones, $2–$10 the lead, $11 checked phone scope (null: none), $12 the other phone scopes,
@@ -117,12 +119,18 @@ const EFFECTS = `, dnc_added as (
   where $22::text is not null
 )`;
 
+/** The lead's deliveries to the dialer (SPEC 10.2 point 1): written by the statement that writes the lead, or not at all. */
+const forwarded = (param: number) => `, forwarded as (
+  insert into deliveries (lead_id, destination, event, route)
+  select l.id, f.destination, 'insert', f.route from new_lead l cross join jsonb_to_recordset($${param}::text::jsonb) as f(destination text, route jsonb)
+)`;
+
 const statements = new Map<string, string>();
 function statement(shape: Shape): string {
-  const name = `${shape.window}/${shape.keys}/${shape.effects}`;
+  const name = `${shape.window}/${shape.keys}/${shape.effects}/${shape.forward}`;
   let text = statements.get(name);
   if (!text) {
-    text = leadAndClaims(shape) + (shape.effects ? EFFECTS : '') + result(shape);
+    text = leadAndClaims(shape) + (shape.effects ? EFFECTS : '') + (shape.forward ? forwarded(shape.effects ? 23 : 19) : '') + result(shape);
     statements.set(name, text);
   }
   return text;
@@ -132,7 +140,7 @@ export async function insertOneLead(runner: SqlRunner, lead: NewLead, clock?: ()
   const scopes = claimScopes(lead);
   const hours = windowHours(lead);
   const keys = lead.keys && lead.keys.claims.length > 0 ? lead.keys : undefined;
-  const shape: Shape = { window: hours !== null, keys: keys !== undefined, effects: hasDecisionEffects(lead) };
+  const shape: Shape = { window: hours !== null, keys: keys !== undefined, effects: hasDecisionEffects(lead), forward: (lead.forward?.length ?? 0) > 0 };
   const params: unknown[] = [
     lead.phones,
     lead.templateId,
@@ -157,6 +165,7 @@ export async function insertOneLead(runner: SqlRunner, lead: NewLead, clock?: ()
     const record = lead.decision ? JSON.stringify(decisionColumns(lead.phones, lead.decision)) : null;
     params.push(lead.addToDnc !== undefined, lead.addToDnc?.reason ?? null, DUPLICATE_CHECK_DNC_SOURCE, record);
   }
+  if (shape.forward) params.push(forwardJson(lead));
   try {
     const rows = await runner.query<{ lead_id: string | null }>(statement(shape), params);
     const leadId = rows[0]?.lead_id;

@@ -67,6 +67,13 @@ const ENQUEUE = `
 insert into outbox (delivery_id, kind, target, payload)
 select d, 'webhook', t, p from jsonb_to_recordset($1::text::jsonb) as r(d text, t text, p jsonb)`;
 
+/** The update follows the lead's insert to each destination it was forwarded to (SPEC 10.2 point 5). */
+const FORWARD_UPDATE = `
+insert into deliveries (lead_id, destination, event, route, payload)
+select $1::bigint, i.destination, 'update', i.route, $3::text::jsonb
+from (select distinct on (destination) destination, route from deliveries
+      where lead_id = $1::bigint and event = 'insert' and destination = any($2::text[]) order by destination, id) i`;
+
 /**
  * The copy takes over the external id and the campaign-wide and global claims (phones and other
  * keys, counting from the copy's creation); the original keeps its claims in its own allocation,
@@ -130,6 +137,9 @@ export async function updateLeadInTransaction(tx: SqlRunner, update: LeadUpdate)
   if (update.addToDnc && update.phones.length > 0) await tx.query(ADD_TO_DNC, [update.phones, update.addToDnc.reason, update.addToDnc.source]);
   if (update.webhooks.length > 0) {
     await tx.query(ENQUEUE, [JSON.stringify(update.webhooks.map((w) => ({ d: randomUUID(), t: w.connect, p: w.payload })))]);
+  }
+  if (update.forward && update.forward.destinations.length > 0) {
+    await tx.query(FORWARD_UPDATE, [update.leadId, update.forward.destinations, JSON.stringify(update.forward.payload)]);
   }
   if (!update.reallocateTo) return { kind: 'updated', leadId: update.leadId };
 

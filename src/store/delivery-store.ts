@@ -1,0 +1,243 @@
+import { randomUUID } from 'node:crypto';
+import type {
+  ClaimedCall,
+  ClaimedDelivery,
+  ClaimLimits,
+  DeliveryStore,
+  DncPayload,
+  ForwardEvent,
+  UpdatePayload,
+} from '../forward/ports.js';
+import { guardedRunner } from './guarded-runner.js';
+import { inTransaction } from './in-transaction.js';
+import type { SqlRunner } from './sql-runner.js';
+
+/*
+ * The delivery queue (SPEC 10.2). Claims of one destination are serialised across every process
+ * by a transaction-scoped advisory lock on the destination's name: under it the claim counts the
+ * calls in flight (rows holding a live lease, one claim token per call) against maxConcurrency,
+ * reads the destination's pacing row for ratePerSecond, and leases the due rows it takes. A call
+ * whose process dies keeps its slot until the lease ends; the rows are then due again and marked
+ * uncertain, since the dead process may have reached the dialer.
+ *
+ * Due work is read through deliveries_due_idx (queued rows only), never the history, so the cost
+ * of a claim does not grow with the delivered rows the table keeps.
+ */
+
+const LOCK_DESTINATION = `select pg_advisory_xact_lock(hashtext('leadgate.deliveries'), hashtext($1::text))`;
+
+const CAPACITY = `
+select
+  (select count(distinct claim_token)::int from deliveries where destination = $1::text and lease_until > now()) as in_flight,
+  (select (extract(epoch from next_send_at) * 1000)::float8 from destination_pacing where destination = $1::text) as next_send_ms,
+  (extract(epoch from now()) * 1000)::float8 as now_ms`;
+
+/** An update waits while an earlier delivery of its lead to this destination is queued (or in flight) or dead (point 5). */
+const ORDER_GUARD = `(d.event <> 'update' or not exists (
+      select 1 from deliveries p where p.lead_id = d.lead_id and p.destination = d.destination and p.id < d.id and p.state in ('queued', 'dead')))`;
+
+/**
+ * Inserts of one route go together in calls of up to `batch` (noojee's insertLeadsFast); every
+ * other delivery is a call of its own. The calls are taken in due order, as many as there are slots.
+ */
+function claimStatement(candidates: string): string {
+  return `
+with candidates as (${candidates}
+), grouped as (
+  select id, case when event = 'insert' and $3::int > 1
+    then 'i' || md5(route::text) || '.' || ((row_number() over (partition by event, route order by id) - 1) / $3::int)::text
+    else 'o' || id::text end as call
+  from candidates
+), ranked as (
+  select id, call, dense_rank() over (order by first_id) as call_rank
+  from (select id, call, min(id) over (partition by call) as first_id from grouped) g
+), claimed as (
+  update deliveries d set
+    lease_until = now() + ($4::int * interval '1 millisecond'),
+    next_attempt_at = now() + ($4::int * interval '1 millisecond'),
+    uncertain = d.uncertain or d.claim_token is not null,
+    claim_token = $5::text || ':' || r.call,
+    updated_at = now()
+  from ranked r
+  where d.id = r.id and r.call_rank <= $2::int and d.state = 'queued'
+  returning d.id, d.lead_id, d.destination, d.event, d.route, d.payload, d.attempt_count, d.uncertain, d.claim_token, d.dialer_lead_id
+)
+select c.id::text as id, c.lead_id::text as lead_id, c.event, c.route, c.payload, c.attempt_count, c.uncertain, c.claim_token,
+  coalesce(c.dialer_lead_id, (select i.dialer_lead_id from deliveries i where i.lead_id = c.lead_id and i.destination = c.destination
+    and i.event = 'insert' and i.state = 'delivered' order by i.id desc limit 1)) as dialer_lead_id,
+  l.template_id, l.campaign_id, l.allocation_id, l.external_id, l.status, l.callback_at, l.priority, l.fields, l.phones
+from claimed c left join leads l on l.id = c.lead_id
+order by c.id`;
+}
+
+const CLAIM_DUE = claimStatement(`
+  select d.id, d.event, d.route from deliveries d
+  where d.destination = $1::text and d.state = 'queued' and d.next_attempt_at <= now() and ${ORDER_GUARD}
+  order by d.next_attempt_at, d.id
+  limit $2::int * $3::int`);
+
+const CLAIM_INSERT = claimStatement(`
+  select d.id, d.event, d.route from deliveries d
+  where d.lead_id = $6::bigint and d.destination = $1::text and d.event = 'insert' and d.state = 'queued' and d.next_attempt_at <= now()
+  limit 1`);
+
+const PACE = `
+insert into destination_pacing (destination, next_send_at) values ($1::text, to_timestamp($2::float8 / 1000))
+on conflict (destination) do update set next_send_at = excluded.next_send_at`;
+
+const SETTLE = `
+with r as (
+  select * from jsonb_to_recordset($2::text::jsonb) as r(
+    id bigint, state text, outcome text, status int, answer text, dialer_lead_id text, retry_ms int, uncertain boolean, request jsonb, latency_ms int)
+), settled as (
+  update deliveries d set state = r.state, attempt_count = d.attempt_count + 1, last_outcome = r.outcome, last_answer = r.answer,
+    dialer_lead_id = coalesce(r.dialer_lead_id, d.dialer_lead_id), uncertain = r.uncertain,
+    next_attempt_at = case when r.state = 'queued' then now() + (r.retry_ms * interval '1 millisecond') else now() end,
+    lease_until = null, claim_token = null, updated_at = now()
+  from r where d.id = r.id and d.claim_token = $1::text
+  returning d.id, d.lead_id, d.destination, d.event, d.state
+), refused_updates as (
+  update deliveries u set state = 'refused', last_outcome = 'refused', last_answer = 'not sent: the dialer refused this lead''s insert', updated_at = now()
+  from settled s
+  where s.event = 'insert' and s.state = 'refused' and u.lead_id = s.lead_id and u.destination = s.destination and u.event = 'update' and u.state = 'queued'
+)
+insert into delivery_attempts (delivery_id, request, status, answer, outcome, latency_ms)
+select id, request, status, answer, outcome, latency_ms from r order by id`;
+
+const RELEASE = `update deliveries set lease_until = null, claim_token = null, next_attempt_at = now(), updated_at = now() where claim_token = $1::text`;
+
+const EXPAND_DNC = `
+with fan as (
+  delete from deliveries where id in (select id from deliveries where state = 'fanout' order by id limit 1000 for update skip locked)
+  returning id, payload
+), added as (
+  insert into deliveries (destination, event, route, payload)
+  select t.destination, 'dnc', t.route, fan.payload
+  from fan cross join jsonb_to_recordset($1::text::jsonb) as t(destination text, route jsonb, campaign_ids int[])
+  where (fan.payload->>'campaignId')::int = 0 or t.campaign_ids is null or (fan.payload->>'campaignId')::int = any(t.campaign_ids)
+  order by fan.id
+)
+select count(*)::int as n from fan`;
+
+interface ClaimRow {
+  id: string;
+  lead_id: string | null;
+  event: ForwardEvent;
+  route: Record<string, number | string>;
+  payload: unknown;
+  attempt_count: number;
+  uncertain: boolean;
+  claim_token: string;
+  dialer_lead_id: string | null;
+  template_id: number | null;
+  campaign_id: number | null;
+  allocation_id: number | null;
+  external_id: string | null;
+  status: string | null;
+  callback_at: Date | string | null;
+  priority: number | null;
+  fields: Record<string, unknown> | null;
+  phones: string[] | null;
+}
+
+function toDelivery(row: ClaimRow, destination: string): ClaimedDelivery {
+  const delivery: ClaimedDelivery = {
+    id: row.id,
+    destination,
+    event: row.event,
+    to: row.route,
+    attemptCount: row.attempt_count,
+    uncertain: row.uncertain,
+    dialerLeadId: row.dialer_lead_id,
+    lead:
+      row.lead_id === null || row.template_id === null
+        ? null
+        : {
+            id: row.lead_id,
+            templateId: row.template_id,
+            campaignId: row.campaign_id!,
+            allocationId: row.allocation_id!,
+            externalId: row.external_id,
+            status: row.status,
+            callbackAt: row.callback_at === null ? null : new Date(row.callback_at),
+            priority: row.priority!,
+            fields: row.fields ?? {},
+            phones: row.phones ?? [],
+          },
+  };
+  if (row.event === 'update') delivery.update = row.payload as UpdatePayload;
+  if (row.event === 'dnc') delivery.dnc = row.payload as DncPayload;
+  return delivery;
+}
+
+/** Rows to calls, in the order the claim took them. */
+function toCalls(rows: readonly ClaimRow[], destination: string, startAt: (index: number) => number): ClaimedCall[] {
+  const calls = new Map<string, ClaimedDelivery[]>();
+  for (const row of rows) {
+    const list = calls.get(row.claim_token) ?? [];
+    list.push(toDelivery(row, destination));
+    calls.set(row.claim_token, list);
+  }
+  return [...calls].map(([token, deliveries], i) => ({ token, deliveries, startAt: startAt(i) }));
+}
+
+export function createDeliveryStore(backendRunner: SqlRunner): DeliveryStore {
+  const runner = guardedRunner(backendRunner);
+
+  /** Under the destination's lock: how many calls may start, and when the first may. */
+  async function capacity(tx: SqlRunner, destination: string, limits: ClaimLimits) {
+    await tx.query(LOCK_DESTINATION, [destination]);
+    const [row] = await tx.query<{ in_flight: number; next_send_ms: number | null; now_ms: number }>(CAPACITY, [destination]);
+    const slots = Math.max(0, limits.maxConcurrency - row!.in_flight);
+    if (limits.ratePerSecond <= 0) return { calls: slots, base: row!.now_ms, gapMs: 0 };
+    const gapMs = 1000 / limits.ratePerSecond;
+    const base = Math.max(row!.next_send_ms ?? 0, row!.now_ms);
+    const lookahead = row!.now_ms + limits.horizonMs - base;
+    const paced = lookahead < 0 ? 0 : 1 + Math.floor(lookahead / gapMs);
+    return { calls: Math.min(slots, paced), base, gapMs };
+  }
+
+  async function claimWith(tx: SqlRunner, statement: string, destination: string, limits: ClaimLimits, extra: unknown[]): Promise<ClaimedCall[]> {
+    const room = await capacity(tx, destination, limits);
+    if (room.calls === 0) return [];
+    const rows = await tx.query<ClaimRow>(statement, [destination, room.calls, limits.batch, limits.leaseMs, randomUUID(), ...extra]);
+    const calls = toCalls(rows, destination, (i) => room.base + i * room.gapMs);
+    if (room.gapMs > 0 && calls.length > 0) await tx.query(PACE, [destination, room.base + calls.length * room.gapMs]);
+    return calls;
+  }
+
+  return {
+    claim: (destination, limits) => inTransaction(runner, (tx) => claimWith(tx, CLAIM_DUE, destination, limits, [])),
+    claimInsert: (leadId, destination, limits) =>
+      inTransaction(runner, async (tx) => {
+        const calls = await claimWith(tx, CLAIM_INSERT, destination, { ...limits, batch: 1 }, [leadId]);
+        if (calls[0]) return calls[0];
+        const [queued] = await tx.query(`select 1 from deliveries where lead_id = $1::bigint and destination = $2::text and event = 'insert' and state = 'queued'`, [leadId, destination]);
+        return queued ? 'busy' : 'none';
+      }),
+    async settle(token, results) {
+      if (results.length === 0) return;
+      const rows = results.map((r) => ({
+        id: r.id,
+        state: r.state,
+        outcome: r.outcome,
+        status: r.status,
+        answer: r.answer,
+        dialer_lead_id: r.dialerLeadId,
+        retry_ms: Math.max(0, Math.round(r.retryInMs)),
+        uncertain: r.uncertain,
+        request: r.request,
+        latency_ms: Math.round(r.latencyMs),
+      }));
+      await runner.query(SETTLE, [token, JSON.stringify(rows)]);
+    },
+    async expandDnc(targets) {
+      const rows = targets.map((t) => ({ destination: t.destination, route: t.to, campaign_ids: t.campaignIds }));
+      const [row] = await runner.query<{ n: number }>(EXPAND_DNC, [JSON.stringify(rows)]);
+      return row?.n ?? 0;
+    },
+    async release(token) {
+      await runner.query(RELEASE, [token]);
+    },
+  };
+}
