@@ -1,0 +1,306 @@
+import { createCircuitBreaker, type Admission, type CallHealth, type CircuitBreaker, type CircuitState } from '../crm/circuit-breaker.js';
+import type { CrmTransport } from '../crm/transport.js';
+import type { Logger } from '../lib/logger.js';
+import { dncForwarding } from './dnc-forwarding.js';
+import { dialerKind } from './kinds/dialer-kind.js';
+import type {
+  AttemptOutcome,
+  AttemptResult,
+  ClaimedCall,
+  ClaimLimits,
+  CompiledDestination,
+  DeliverySettlement,
+  DeliveryState,
+  DeliveryStore,
+} from './ports.js';
+import { sendCall } from './send-call.js';
+import { settlementOf } from './settlement.js';
+
+/** Where the worker reports attempts and circuit changes (Prometheus on Node). */
+export interface DeliveryMetricsSink {
+  recordDeliveryAttempt(destination: string, outcome: AttemptOutcome, latencyMs: number): void;
+  setDeliveryCircuit(destination: string, state: CircuitState): void;
+}
+
+export interface DeliveryWorkerOptions {
+  store: DeliveryStore;
+  /** the destinations of the rules in use, read at every claim so a reload applies at once */
+  destinations: () => ReadonlyMap<string, CompiledDestination>;
+  transport: CrmTransport;
+  logger: Logger;
+  metrics?: DeliveryMetricsSink;
+  /** how often idle destinations are polled for due work (deliveries made elsewhere, retries coming due) */
+  pollMs?: number;
+  random?: () => number;
+  now?: () => number;
+}
+
+/** Sync mode's view of the first attempt (SPEC 10.4). */
+export type SyncVerdict =
+  | { kind: 'attempted'; destination: string; result: AttemptResult; state: DeliveryState }
+  | { kind: 'queued'; destination: string }
+  | { kind: 'none'; destination: string };
+
+export interface DeliveryWorker {
+  start(): void;
+  /** Stops claiming; calls in flight get `graceMs` to finish, the rest stay queued (their leases run out). */
+  stop(graceMs?: number): Promise<void>;
+  /** One claim round over every destination, awaiting its calls (the Workers scheduled handler). */
+  runOnce(): Promise<number>;
+  /** New work was queued: claim now rather than at the next poll. */
+  nudge(): void;
+  /** Sync mode: the first attempt of a lead's insert delivery, or `queued` when it does not come within `timeoutMs`. */
+  deliverNow(leadId: string, destination: string, timeoutMs: number): Promise<SyncVerdict>;
+}
+
+interface DestinationRun {
+  inFlight: number;
+  claiming: boolean;
+  again: boolean;
+  circuit: CircuitBreaker;
+}
+
+/** Beyond the attempt's own timeout, how long a claim keeps its slot should its process die mid-call. */
+const LEASE_MARGIN_MS = 30_000;
+const SYNC_POLL_MS = 25;
+
+export function limitsOf(destination: CompiledDestination, maxConcurrency = destination.maxConcurrency): ClaimLimits {
+  return {
+    maxConcurrency,
+    ratePerSecond: destination.ratePerSecond,
+    batch: destination.kind === 'noojee' ? destination.batch : 1,
+    leaseMs: destination.timeoutMs * 2 + LEASE_MARGIN_MS,
+    horizonMs: 1000,
+  };
+}
+
+function healthOf(results: readonly AttemptResult[]): CallHealth {
+  if (results.some((r) => r.outcome === 'delivered' || r.outcome === 'refused')) return 'healthy';
+  if (results.some((r) => r.outcome === 'retry' || r.outcome === 'unknown')) return 'unhealthy';
+  return 'neutral';
+}
+
+/**
+ * The delivery workers of one process (SPEC 10.2 point 2): per destination, claims as many calls
+ * as its limits leave free across every process, sends them, and settles each delivery with its
+ * attempt. Work is claimed when it is queued here (`nudge`), when a call of the destination ends,
+ * and every `pollMs` for work queued by other processes or coming due for a retry.
+ */
+export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWorker {
+  const pollMs = options.pollMs ?? 1000;
+  const random = options.random ?? Math.random;
+  const now = options.now ?? Date.now;
+  const runs = new Map<string, DestinationRun>();
+  const inFlight = new Set<Promise<unknown>>();
+  const stopping = new AbortController();
+  let stopped = true;
+  let timer: NodeJS.Timeout | undefined;
+  let lastStoreWarning = 0;
+
+  const warnStore = (event: string, err: unknown) => {
+    // a database restart fails every poll of every destination: one line a minute says it
+    if (now() - lastStoreWarning < 60_000) return;
+    lastStoreWarning = now();
+    options.logger.warn({ event, err }, 'delivery queue: store unavailable; deliveries wait in the queue');
+  };
+
+  function runOf(name: string): DestinationRun {
+    let run = runs.get(name);
+    if (!run) {
+      run = {
+        inFlight: 0,
+        claiming: false,
+        again: false,
+        circuit: createCircuitBreaker((change) => {
+          options.logger.warn({ event: change.to === 'open' ? 'delivery.circuit_opened' : 'delivery.circuit_changed', destination: name, ...change }, `dialer circuit ${change.from} → ${change.to}`);
+          options.metrics?.setDeliveryCircuit(name, change.to);
+        }),
+      };
+      runs.set(name, run);
+    }
+    return run;
+  }
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (ms <= 0 || stopping.signal.aborted) return resolve();
+      const t = setTimeout(resolve, ms);
+      stopping.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+    });
+
+  async function attempt(destination: CompiledDestination, call: ClaimedCall, admission: Exclude<Admission, 'reject'>): Promise<DeliverySettlement[]> {
+    await sleep(call.startAt - now());
+    // stopping: a call still waiting for its paced start goes back to the queue unattempted
+    if (stopping.signal.aborted) {
+      await options.store.release(call.token).catch(() => {});
+      return [];
+    }
+    const outcome = await sendCall(options.transport, dialerKind(destination.kind), destination, call.deliveries, now);
+    const missing: AttemptResult = { outcome: 'unknown', status: null, answer: 'the dialer answered no result for this lead' };
+    const settlements = call.deliveries.map((delivery, i) => settlementOf(destination, delivery, outcome.results[i] ?? missing, outcome, random));
+    const run = runOf(destination.name);
+    run.circuit.record(admission, healthOf(outcome.results), now(), destination.circuit);
+    options.metrics?.setDeliveryCircuit(destination.name, run.circuit.state(now()));
+    for (const s of settlements) options.metrics?.recordDeliveryAttempt(destination.name, s.outcome, outcome.latencyMs);
+    await settleDurably(call.token, settlements);
+    log(destination, settlements, outcome.latencyMs);
+    return settlements;
+  }
+
+  /**
+   * A settle lost to a database restart is tried again for a while; if it never lands, the lease
+   * runs out and the deliveries are sent again as uncertain, which the dialer kinds make safe.
+   */
+  async function settleDurably(token: string, settlements: DeliverySettlement[]): Promise<void> {
+    for (let tries = 0; ; tries += 1) {
+      try {
+        return await options.store.settle(token, settlements);
+      } catch (err) {
+        if (tries >= 20) {
+          options.logger.error({ event: 'delivery.settle_failed', err, deliveries: settlements.map((s) => s.id) }, 'could not record a delivery attempt; it will be retried as uncertain');
+          return;
+        }
+        warnStore('delivery.settle_retry', err);
+        await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** tries)));
+      }
+    }
+  }
+
+  function log(destination: CompiledDestination, settlements: readonly DeliverySettlement[], latencyMs: number): void {
+    for (const s of settlements) {
+      const line = { event: `delivery.${s.state === 'queued' ? 'retry' : s.state}`, destination: destination.name, deliveryId: s.id, outcome: s.outcome, status: s.status, latencyMs: Math.round(latencyMs) };
+      if (s.state === 'dead') options.logger.warn({ ...line, answer: s.answer }, 'delivery is dead: it needs a person (GET /admin/deliveries?state=dead)');
+      else if (s.state === 'queued') options.logger.info({ ...line, retryInMs: s.retryInMs }, 'delivery will be retried');
+      else options.logger.debug(line, `delivery ${s.state}`);
+    }
+  }
+
+  function launch(destination: CompiledDestination, call: ClaimedCall, admission: Exclude<Admission, 'reject'>): Promise<DeliverySettlement[]> {
+    const run = runOf(destination.name);
+    run.inFlight += 1;
+    const work = attempt(destination, call, admission).catch((err: unknown) => {
+      options.logger.error({ event: 'delivery.error', err, destination: destination.name }, 'delivery attempt failed unexpectedly; its lease will bring it back');
+      return [] as DeliverySettlement[];
+    });
+    inFlight.add(work);
+    void work.finally(() => {
+      inFlight.delete(work);
+      run.inFlight -= 1;
+      if (!stopped) void pump(destination.name);
+    });
+    return work;
+  }
+
+  /** One claim for a destination; answers the calls it launched. */
+  async function pump(name: string): Promise<Array<Promise<DeliverySettlement[]>>> {
+    const destination = options.destinations().get(name);
+    if (!destination) return [];
+    const run = runOf(name);
+    if (run.claiming) {
+      run.again = true;
+      return [];
+    }
+    if (run.inFlight >= destination.maxConcurrency) return [];
+    const admission = run.circuit.admit(now());
+    if (admission === 'reject') return [];
+    run.claiming = true;
+    let calls: ClaimedCall[] = [];
+    try {
+      calls = await options.store.claim(name, limitsOf(destination, admission === 'probe' ? Math.min(1, destination.maxConcurrency) : destination.maxConcurrency));
+    } catch (err) {
+      warnStore('delivery.claim_failed', err);
+    } finally {
+      run.claiming = false;
+    }
+    if (admission === 'probe' && calls.length === 0) run.circuit.record('probe', 'neutral', now(), destination.circuit);
+    const launched = calls.map((call, i) => launch(destination, call, i === 0 ? admission : 'pass'));
+    if (!stopped && (run.again || (calls.length > 0 && run.inFlight < destination.maxConcurrency))) {
+      run.again = false;
+      void pump(name);
+    }
+    return launched;
+  }
+
+  async function expandDnc(): Promise<void> {
+    try {
+      while ((await options.store.expandDnc(dncForwarding(options.destinations()))) >= 1000);
+    } catch (err) {
+      warnStore('delivery.dnc_expand_failed', err);
+    }
+  }
+
+  async function poll(): Promise<void> {
+    await expandDnc();
+    for (const name of options.destinations().keys()) void pump(name);
+  }
+
+  function schedule(): void {
+    timer = setTimeout(() => {
+      void poll().finally(() => {
+        if (!stopped) schedule();
+      });
+    }, pollMs);
+    timer.unref?.();
+  }
+
+  return {
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      void poll();
+      schedule();
+    },
+    async stop(graceMs = 10_000) {
+      stopped = true;
+      clearTimeout(timer);
+      stopping.abort();
+      const all = Promise.allSettled([...inFlight]);
+      let grace: NodeJS.Timeout | undefined;
+      await Promise.race([all, new Promise((resolve) => (grace = setTimeout(resolve, graceMs)))]);
+      clearTimeout(grace);
+    },
+    async runOnce() {
+      await expandDnc();
+      const launched = (await Promise.all([...options.destinations().keys()].map((name) => pump(name)))).flat();
+      const settled = await Promise.all(launched);
+      return settled.reduce((n, s) => n + s.length, 0);
+    },
+    nudge() {
+      if (stopped) return;
+      for (const name of options.destinations().keys()) void pump(name);
+    },
+    async deliverNow(leadId, name, timeoutMs) {
+      const deadline = now() + timeoutMs;
+      const destination = options.destinations().get(name);
+      if (!destination) return { kind: 'none', destination: name };
+      const run = runOf(name);
+      while (now() < deadline) {
+        const admission = run.circuit.admit(now());
+        if (admission === 'reject') return { kind: 'queued', destination: name };
+        let claimed: Awaited<ReturnType<DeliveryStore['claimInsert']>>;
+        try {
+          claimed = await options.store.claimInsert(leadId, name, limitsOf(destination));
+        } catch (err) {
+          warnStore('delivery.claim_failed', err);
+          return { kind: 'queued', destination: name };
+        }
+        if (claimed === 'none') return { kind: 'none', destination: name };
+        if (claimed === 'busy') {
+          if (admission === 'probe') run.circuit.record('probe', 'neutral', now(), destination.circuit);
+          await new Promise((r) => setTimeout(r, SYNC_POLL_MS));
+          continue;
+        }
+        const work = launch(destination, claimed, admission);
+        let timeout: NodeJS.Timeout | undefined;
+        const late = new Promise<'late'>((resolve) => (timeout = setTimeout(() => resolve('late'), Math.max(0, deadline - now()))));
+        const first = await Promise.race([work, late]);
+        clearTimeout(timeout);
+        const settled = first === 'late' ? undefined : first[0];
+        if (!settled) return { kind: 'queued', destination: name };
+        const { state, outcome, status, answer, dialerLeadId } = settled;
+        return { kind: 'attempted', destination: name, state, result: { outcome, status, answer, dialerLeadId } };
+      }
+      return { kind: 'queued', destination: name };
+    },
+  };
+}

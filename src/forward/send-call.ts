@@ -1,0 +1,71 @@
+import { CrmTransportError, describeError, type CrmTransport } from '../crm/transport.js';
+import type { DialerAnswer, DialerKind } from './kinds/dialer-kind.js';
+import type { AttemptResult, ClaimedDelivery, CompiledDestination, DialerRequest } from './ports.js';
+
+/** A dialer's answer larger than this is not read (it is an error page, not an answer). */
+const MAX_ANSWER_BYTES = 1024 * 1024;
+
+export interface CallOutcome {
+  /** one per delivery, in order */
+  results: AttemptResult[];
+  /** the request as the attempt records keep it (secrets redacted) */
+  request: unknown;
+  latencyMs: number;
+}
+
+const decoder = new TextDecoder();
+
+async function exchange(transport: CrmTransport, destination: CompiledDestination, request: DialerRequest): Promise<DialerAnswer> {
+  const response = await transport.send({
+    url: request.url,
+    method: request.method,
+    headers: request.headers,
+    body: request.body,
+    signal: AbortSignal.timeout(destination.timeoutMs),
+    maxResponseBytes: MAX_ANSWER_BYTES,
+    allowPrivateNetwork: destination.allowPrivateNetwork,
+  });
+  return { status: response.status, headers: response.headers, body: decoder.decode(response.body) };
+}
+
+/**
+ * A failure before any answer. An address the network guard refuses is a configuration fault that
+ * no retry mends (dead); anything else may have reached the dialer, so its outcome is unknown.
+ */
+function failed(error: unknown, count: number): AttemptResult[] {
+  const refused = error instanceof CrmTransportError && error.kind === 'refused-address';
+  const result: AttemptResult = { outcome: refused ? 'dead' : 'unknown', status: null, answer: describeError(error).slice(0, 2000) };
+  return Array.from({ length: count }, () => ({ ...result }));
+}
+
+/**
+ * One call to the dialer for the deliveries of one claim. An insert whose last outcome was unknown
+ * is first looked up where the kind can (Convoso, SPEC 10.2 point 4): found counts as delivered.
+ */
+export async function sendCall(transport: CrmTransport, kind: DialerKind, destination: CompiledDestination, deliveries: readonly ClaimedDelivery[], now: () => number): Promise<CallOutcome> {
+  const started = now();
+  const first = deliveries[0]!;
+  if (kind.lookup && deliveries.length === 1 && first.event === 'insert' && first.uncertain) {
+    const lookup = kind.lookup.request(destination, first);
+    const redacted = kind.redact(destination, lookup);
+    let found: ReturnType<NonNullable<DialerKind['lookup']>['read']>;
+    try {
+      found = kind.lookup.read(destination, first, await exchange(transport, destination, lookup));
+    } catch (error) {
+      return { results: failed(error, 1), request: { lookup: redacted }, latencyMs: now() - started };
+    }
+    if ('failed' in found) return { results: [found.failed], request: { lookup: redacted }, latencyMs: now() - started };
+    if (found.found) {
+      const answer = 'found by lookup after an unknown outcome: counted as delivered';
+      return { results: [{ outcome: 'delivered', status: 200, answer, dialerLeadId: found.dialerLeadId }], request: { lookup: redacted }, latencyMs: now() - started };
+    }
+  }
+  const request = kind.request(destination, deliveries);
+  const redacted = kind.redact(destination, request);
+  try {
+    const answer = await exchange(transport, destination, request);
+    return { results: kind.read(destination, deliveries, answer), request: redacted, latencyMs: now() - started };
+  } catch (error) {
+    return { results: failed(error, deliveries.length), request: redacted, latencyMs: now() - started };
+  }
+}
