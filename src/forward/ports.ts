@@ -93,6 +93,7 @@ export interface UpdatePayload {
   disposition?: string | null;
   callbackAt?: string | null;
   allocationId?: number;
+  priority?: number;
 }
 
 /** A DNC addition as queued. */

@@ -5,6 +5,7 @@ import { duplicateResult, failure, type LeadResult, type MatchedRule } from './l
 import type { LeadFields } from '../leads/scalar.js';
 import type { InsertOutcome, LeadStore, NewLead, Precheck } from './ports.js';
 import type { Target } from './target.js';
+import { awaitSyncDelivery, syncDestinations, withForwarding, type Forwarding } from './forwarding.js';
 import { validateNewLead } from './validate-new-lead.js';
 
 export type EntryPoint = 'noojee' | 'convoso' | 'hooks' | 'cli';
@@ -19,11 +20,15 @@ export interface InsertCommand {
   /** the status of the new leads, unless the duplicate-check row sets one */
   status?: string;
   leads: readonly unknown[];
+  /** a single-lead entry point: sync-mode destinations answer within it (SPEC 10.4); a batch never waits */
+  sync?: boolean;
 }
 
 export interface PipelineDeps {
   store: LeadStore;
   crm: CrmCaller;
+  /** the delivery worker; absent: deliveries wait for the next poll (and sync mode answers queued) */
+  forwarding?: Forwarding;
 }
 
 function refused(outcome: Exclude<InsertOutcome, { kind: 'inserted' }>): LeadResult {
@@ -57,7 +62,7 @@ export async function insertLeads(deps: PipelineDeps, command: InsertCommand): P
   const valid: Array<{ index: number; lead: NewLead; crmView: () => LeadFields }> = [];
   command.leads.forEach((raw, index) => {
     const checked = validateNewLead(raw, context);
-    if (checked.ok) valid.push({ index, lead: checked.lead, crmView: checked.crmView });
+    if (checked.ok) valid.push({ index, lead: withForwarding(command.rules, checked.lead), crmView: checked.crmView });
     else results[index] = checked.result;
   });
 
@@ -96,5 +101,14 @@ export async function insertLeads(deps: PipelineDeps, command: InsertCommand): P
       results[index] = verdict ? { code: 0, leadId: outcome.leadId, rule: verdict.rule } : { code: 0, leadId: outcome.leadId };
     }
   });
+  const forwarded = toWrite.filter((c, i) => c.lead.forward !== undefined && outcomes[i]!.kind === 'inserted');
+  if (forwarded.length === 0) return results;
+  deps.forwarding?.nudge();
+  if (command.sync && forwarded.length === 1 && deps.forwarding) {
+    const { index, lead } = forwarded[0]!;
+    const accepted = results[index]!;
+    const destinations = syncDestinations(command.rules, lead);
+    if (accepted.code === 0 && destinations.length > 0) results[index] = await awaitSyncDelivery(deps.store, deps.forwarding, destinations, accepted);
+  }
   return results;
 }

@@ -67,7 +67,7 @@ export async function insertOrUpdate(deps: PipelineDeps, command: InsertOrUpdate
     }
   }
 
-  const [result] = await insertLeads(deps, { entry: 'convoso', rules, target, allowDuplicates: false, dedupe: command.dedupe, status: command.status, leads: [command.lead] });
+  const [result] = await insertLeads(deps, { entry: 'convoso', rules, target, allowDuplicates: false, dedupe: command.dedupe, status: command.status, leads: [command.lead], sync: true });
   // a duplicate by the phone (not by another match key, which says matchedOn; not a skip by the table)
   if (command.updateIfFound && result!.code === 105 && !result!.rule && result!.matchedOn === undefined) {
     const existing = await found();

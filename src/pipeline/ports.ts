@@ -131,7 +131,7 @@ export interface LeadStore {
    * Closes an active lead (Convoso's delete): state `closed`, and its phones stop counting for
    * de-duplication. False when no active lead has this id.
    */
-  closeLead(leadId: string, source: string): Promise<boolean>;
+  closeLead(leadId: string, source: string, status?: string): Promise<boolean>;
   /** A closed lead holding one of these phones in the scope (Convoso's check_dup 4 and check_dup_archive); read-only. */
   findClosedLeadByPhone(phones: readonly string[], scope: Exclude<DedupeScope, 'none'>, target: { campaignId: number; allocationId: number }): Promise<string | null>;
   /** adds entries that are not there yet; answers how many were new */

@@ -3,6 +3,7 @@ import type { LeadFields } from '../leads/scalar.js';
 import type { RuleSet } from '../ruleset/rule-set.js';
 import { failure, type LeadResult } from './lead-result.js';
 import type { FieldChange, LeadStore, LeadUpdate } from './ports.js';
+import { withUpdateForwarding, type Forwarding } from './forwarding.js';
 import { splitFields, updatedKeys } from './validate-new-lead.js';
 
 const keysOf = (keys: LeadUpdate['keys']): Pick<LeadUpdate, 'keys'> => (keys ? { keys } : {});
@@ -25,7 +26,7 @@ export interface FieldsUpdate {
   activeOnly?: boolean;
 }
 
-export async function updateLeadFields(deps: { store: LeadStore }, command: FieldsUpdate): Promise<LeadResult | { code: 'notFound' }> {
+export async function updateLeadFields(deps: { store: LeadStore; forwarding?: Forwarding }, command: FieldsUpdate): Promise<LeadResult | { code: 'notFound' }> {
   const lead = await deps.store.findLeadById(command.leadId);
   if (!lead || (command.activeOnly && lead.state !== 'active')) return { code: 'notFound' };
   if (lead.state === 'reallocated') return failure(101, `lead ${lead.id} was reallocated; update its copy instead`);
@@ -52,7 +53,7 @@ export async function updateLeadFields(deps: { store: LeadStore }, command: Fiel
   for (const [name, value] of Object.entries(split.fields.plain)) if (lead.fields[name] !== value) changes[name] = { old: lead.fields[name] ?? null, new: value };
   if (command.status !== undefined && command.status !== lead.status) changes.status = { old: lead.status, new: command.status };
   if (moveTo !== undefined) changes.allocationId = { old: lead.allocationId, new: moveTo };
-  const outcome = await deps.store.updateLead({
+  const update = withUpdateForwarding(command.rules, lead, {
     leadId: lead.id,
     expectedVersion: lead.version,
     fields,
@@ -68,5 +69,7 @@ export async function updateLeadFields(deps: { store: LeadStore }, command: Fiel
     webhooks: [],
     ...keysOf(updatedKeys(template, fields, phones)),
   });
+  const outcome = await deps.store.updateLead(update);
+  if (outcome.kind === 'updated' && update.forward) deps.forwarding?.nudge();
   return outcome.kind === 'conflict' ? failure(110, 'the lead changed while this update was prepared; nothing was written') : { code: 0, leadId: lead.id };
 }

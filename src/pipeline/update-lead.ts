@@ -6,6 +6,7 @@ import type { Allocation, Campaign, ContactHours, Disposition } from '../ruleset
 import type { RuleSet } from '../ruleset/rule-set.js';
 import { failure, type LeadResult } from './lead-result.js';
 import type { FieldChange, LeadStore, LeadUpdate, StoredLead } from './ports.js';
+import { withUpdateForwarding, type Forwarding } from './forwarding.js';
 import { parsePriority, splitFields, updatedKeys } from './validate-new-lead.js';
 
 export interface UpdateCommand {
@@ -28,7 +29,7 @@ const given = (value: Scalar | undefined): value is Exclude<Scalar, null> =>
  * is read (101), its disposition settled (107, 114 for a callback without a date), and the update
  * written only if nobody changed the lead meanwhile (110). Phones are not de-duplicated.
  */
-export async function updateLead(deps: { store: LeadStore }, command: UpdateCommand): Promise<LeadResult> {
+export async function updateLead(deps: { store: LeadStore; forwarding?: Forwarding }, command: UpdateCommand): Promise<LeadResult> {
   const split = splitFields(command.raw);
   if (!split.ok) return split.result;
   const { system, plain } = split.fields;
@@ -123,7 +124,8 @@ export async function updateLead(deps: { store: LeadStore }, command: UpdateComm
   }
   if (reallocateTo) update.reallocateTo = { allocationId: reallocateTo.id, callbackAt };
 
-  const outcome = await deps.store.updateLead(update);
+  const outcome = await deps.store.updateLead(withUpdateForwarding(command.rules, lead, update));
+  if (outcome.kind === 'updated') deps.forwarding?.nudge();
   if (outcome.kind === 'conflict') return failure(110, 'the lead changed while this update was prepared; nothing was written, check the lead before retrying');
   return { code: 0, leadId: outcome.leadId };
 }

@@ -8,7 +8,7 @@ import type { SqlRunner } from './sql-runner.js';
  */
 const CLOSE_LEAD = `
 with closed as (
-  update leads set state = 'closed', version = version + 1, updated_at = now()
+  update leads set state = 'closed', status = coalesce($3::text, status), version = version + 1, updated_at = now()
   where id = $1::bigint and state = 'active'
   returning id, disposition
 ), released as (
@@ -21,9 +21,10 @@ with closed as (
 )
 select count(*)::int as n from closed`;
 
-export async function closeLead(runner: SqlRunner, leadId: string, source: string): Promise<boolean> {
+/** `status`: the closed lead's new status (sync mode's REFUSED_BY_DIALER); absent keeps its own. */
+export async function closeLead(runner: SqlRunner, leadId: string, source: string, status?: string): Promise<boolean> {
   if (!/^\d{1,18}$/.test(leadId)) return false;
-  const [row] = await runner.query<{ n: number }>(CLOSE_LEAD, [leadId, source]);
+  const [row] = await runner.query<{ n: number }>(CLOSE_LEAD, [leadId, source, status ?? null]);
   return (row?.n ?? 0) > 0;
 }
 

@@ -81,7 +81,7 @@ export function createLeadStore(backendRunner: SqlRunner, options: LeadStoreOpti
         await applyDecisionEffects(tx, [{ ...recheck, outcome: 'rechecked' }]);
       }),
     searchLeads: (query) => searchLeads(runner, query),
-    closeLead: (leadId, source) => closeLead(runner, leadId, source),
+    closeLead: (leadId, source, status) => closeLead(runner, leadId, source, status),
     findClosedLeadByPhone: (phones, scope, target) => findClosedLeadByPhone(runner, phones, scope, target),
     addDnc: (entries) => addDnc(runner, entries),
     insertDnc: (entry) => insertDnc(runner, entry),

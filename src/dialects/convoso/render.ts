@@ -37,12 +37,18 @@ const SELF_EXPLAINED = new Set<ConvosoErrorName>(['noSuchLead', 'noSuchList', 'i
  * for its own faults.
  */
 export function renderConvosoResult(result: LeadResult): ConvosoAnswer {
-  if (result.code === 0) return ok({ lead_id: result.leadId });
+  if (result.code === 0) {
+    // sync mode (SPEC 10.4): the dialer's id, or queued, inside data
+    if (result.dialer?.kind === 'delivered') return ok({ lead_id: result.leadId, dialer_lead_id: result.dialer.dialerLeadId });
+    if (result.dialer?.kind === 'queued') return ok({ lead_id: result.leadId, queued: true });
+    return ok({ lead_id: result.leadId });
+  }
   const name = CONVOSO_FOR_RESULT[result.code];
   const detail = 'detail' in result && result.detail && !SELF_EXPLAINED.has(name) ? result.detail : undefined;
   const answer = convosoError(name, detail);
   if (result.leadId !== undefined) answer.body.data = { lead_id: result.leadId };
   if (result.matchedOn !== undefined) answer.body.matched_on = result.matchedOn;
+  if (result.dialer) answer.body.dialer = result.dialer.destination;
   if (result.rule) {
     if (result.rule.reason !== undefined) answer.body.reason = result.rule.reason;
     answer.body.rule = result.rule.row === null ? null : { row: result.rule.row, key: result.rule.key };

@@ -140,13 +140,23 @@ export const convosoFailure = z
     success: z.literal(false),
     code: z.number().int().meta({ description: `A Convoso code (the table in the API description): ${codes.join(', ')}.` }),
     text: z.string(),
-    data: z.object({ lead_id: z.string() }).optional().meta({ description: 'The lead created anyway (6011).' }),
+    data: z.object({ lead_id: z.string() }).optional().meta({ description: 'The lead created anyway (6011), or closed as REFUSED_BY_DIALER (sync mode).' }),
     reason: z.string().optional().meta({ description: "The duplicate-check row's reason, or leadgate's own words on what was wrong." }),
     rule: rule.optional(),
+    dialer: z.string().optional().meta({ description: 'Sync mode: the destination whose dialer refused the lead (6009 or 6010).' }),
   })
   .meta({ id: 'ConvosoFailure' });
 
-export const convosoLeadAnswer = z.object({ success: z.literal(true), data: z.object({ lead_id: z.string() }) }).meta({ id: 'ConvosoLeadAnswer' });
+export const convosoLeadAnswer = z
+  .object({
+    success: z.literal(true),
+    data: z.object({
+      lead_id: z.string(),
+      dialer_lead_id: z.string().nullable().optional().meta({ description: 'Sync-mode destination: the lead id the dialer answered.' }),
+      queued: z.literal(true).optional().meta({ description: 'Sync-mode destination: no verdict within syncTimeoutMs; the lead will be delivered.' }),
+    }),
+  })
+  .meta({ id: 'ConvosoLeadAnswer' });
 export const convosoDone = z.object({ success: z.literal(true) }).meta({ id: 'ConvosoDone' });
 export const convosoDncIdAnswer = z.object({ success: z.literal(true), id: z.string() }).meta({ id: 'ConvosoDncIdAnswer' });
 

@@ -55,7 +55,7 @@ async function apply(deps: HooksDeps, rules: RuleSet, source: CompiledSource, le
       return result.code === 'notFound' ? failure(101, 'the lead disappeared during the update') : result;
     }
   }
-  const [result] = await insertLeads(deps, { entry: 'hooks', rules, target, allowDuplicates: false, leads: [lead] });
+  const [result] = await insertLeads(deps, { entry: 'hooks', rules, target, allowDuplicates: false, leads: [lead], sync: true });
   return result!;
 }
 

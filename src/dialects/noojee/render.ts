@@ -12,6 +12,7 @@ export interface NoojeeAnswer {
 export function renderResult(result: LeadResult): NoojeeAnswer {
   const answer = renderCode(result.code, 'detail' in result ? result.detail : undefined);
   if (result.leadId !== undefined) answer.body.leadId = result.leadId;
+  addDialer(answer.body, result);
   addMatchedOn(answer.body, result);
   addRule(answer.body, result);
   if ('retryAfterSeconds' in result && result.retryAfterSeconds !== undefined) answer.retryAfterSeconds = result.retryAfterSeconds;
@@ -52,4 +53,12 @@ export function renderBatch(results: readonly LeadResult[]): NoojeeAnswer {
     return row;
   });
   return { status: 200, body: { code: 0, message: 'OK', results: rows, counts } };
+}
+
+/** Sync mode (SPEC 10.4): the dialer's id beside leadgate's, `queued`, or which dialer refused. */
+function addDialer(body: Record<string, unknown>, result: LeadResult): void {
+  if (!result.dialer) return;
+  if (result.dialer.kind === 'delivered') body.dialerLeadId = result.dialer.dialerLeadId;
+  else if (result.dialer.kind === 'queued') body.queued = true;
+  else body.dialer = result.dialer.destination;
 }

@@ -57,7 +57,7 @@ const OPERATIONS: Record<NoojeeEndpoint, Operation> = {
   insertLeadFast: {
     shape: 'single',
     allocation: 'required',
-    run: (deps, rules, target, leads, allowDuplicates) => insertLeads(deps, { entry: 'noojee', rules, target: target as Target, allowDuplicates, leads }),
+    run: (deps, rules, target, leads, allowDuplicates) => insertLeads(deps, { entry: 'noojee', rules, target: target as Target, allowDuplicates, leads, sync: true }),
   },
   insertLeadsFast: {
     shape: 'batch',

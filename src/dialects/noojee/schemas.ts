@@ -82,6 +82,9 @@ const answerFields = {
     .string()
     .optional()
     .meta({ description: '105 by a match key other than the phone (SPEC 3.1): the key that matched, `email` or the fields of a key joined by `+`. A phone duplicate has none.' }),
+  dialerLeadId: z.string().nullable().optional().meta({ description: 'Sync-mode destination (insertLeadFast): the lead id the dialer answered when it took the lead.' }),
+  queued: z.literal(true).optional().meta({ description: 'Sync-mode destination: the dialer did not answer within syncTimeoutMs (or asked to retry); the lead is accepted and will be delivered.' }),
+  dialer: z.string().optional().meta({ description: 'Sync-mode destination that refused the lead; the code is the dialer\'s refusal and the lead is closed as REFUSED_BY_DIALER.' }),
 };
 
 /** `{code, message, description}` plus `leadId` when there is one; the HTTP status follows the code. */
