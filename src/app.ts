@@ -20,6 +20,7 @@ import type { CrmCaller } from './pipeline/duplicate-check.js';
 import type { AdmissionGate } from './pipeline/admission-gate.js';
 import { StoreUnavailableError, type LeadStore } from './pipeline/ports.js';
 import { RETRY_AFTER_SECONDS } from './codes.js';
+import type { Forwarding } from './pipeline/forwarding.js';
 import type { RulesProvider } from './ruleset/rules-holder.js';
 
 export { NOOJEE_BASE };
@@ -47,6 +48,8 @@ export interface AppDeps {
   docsAssets?: DocsAssets;
   /** the server's own body stream of a request (Node: the IncomingMessage), read instead of the web Request's */
   serverBodyStream?: (c: Context) => ServerBodyStream | undefined;
+  /** the delivery worker (SPEC 10): told about queued deliveries, and sync mode's first attempt */
+  forwarding?: Forwarding;
 }
 
 /** The whole HTTP surface, built from injected parts; entries (Node, Workers, tests) only wire deps. */

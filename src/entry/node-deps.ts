@@ -16,6 +16,8 @@ import { createRulesReloader, type RulesReload } from '../ruleset/rules-reloader
 import { createAdminStore } from '../store/admin-store.js';
 import { createIdempotencyStore } from '../store/idempotency-store.js';
 import { createLeadStore } from '../store/lead-store.js';
+import { createDeliveryStore } from '../store/delivery-store.js';
+import { createDeliveryWorker, type DeliveryWorker } from '../forward/delivery-worker.js';
 import type { StoreBackend } from '../store/sql-runner.js';
 
 /** The app's dependencies on Node: the given store and rules, CRM calls over undici pools. */
@@ -35,6 +37,8 @@ export interface NodeDepsParts {
 
 export function buildNodeDeps(parts: NodeDepsParts): AppDeps & {
   admin: AdminServices;
+  /** the delivery worker: the server starts it; tests start it when they want deliveries made */
+  deliveries: DeliveryWorker;
   /** the reload the watcher must share with the admin API (present with `rulesFolder`) */
   reloader?: RulesReload;
   close(): Promise<void>;
@@ -53,6 +57,13 @@ export function buildNodeDeps(parts: NodeDepsParts): AppDeps & {
     },
     { defaultMetrics: parts.defaultMetrics ?? false },
   );
+  const deliveries = createDeliveryWorker({
+    store: createDeliveryStore(parts.backend.runner),
+    destinations: () => parts.rules.current().destinations,
+    transport,
+    logger: parts.logger,
+    metrics,
+  });
   const adminStore = createAdminStore(parts.backend.runner);
   const apiKeys = createApiKeyRegistry({ store: adminStore, bootstrap: parts.config.isApiKey });
   const folder = parts.rulesFolder;
@@ -77,6 +88,8 @@ export function buildNodeDeps(parts: NodeDepsParts): AppDeps & {
     // @hono/node-server hands each request's IncomingMessage over as c.env.incoming
     serverBodyStream: (c) => (c.env as { incoming?: IncomingMessage } | undefined)?.incoming,
     admin: { store: adminStore, apiKeys, editor },
+    forwarding: deliveries,
+    deliveries,
     reloader,
     close: () => transport.close(),
   };

@@ -75,6 +75,8 @@ export async function startNodeServer(env: Env, rawEnv: Record<string, string | 
       }, env.LEADGATE_SHUTDOWN_TIMEOUT_MS);
       await closed;
       clearTimeout(cut);
+      // attempts in flight finish within the bound; the rest stay queued (SPEC 10.2 point 6)
+      await deps.deliveries.stop(env.LEADGATE_SHUTDOWN_TIMEOUT_MS);
       await outbox.stop();
       await purge.stop();
       await deps.close();
@@ -145,6 +147,7 @@ async function startServices(env: Env, rawEnv: Record<string, string | undefined
     const app = createApp(deps);
     const outbox = createOutboxWorker({ store: createOutboxStore(backend.runner), crm: deps.crm, rules, logger });
     outbox.start();
+    deps.deliveries.start();
     const purge = createIdempotencyPurge({ store: createIdempotencyStore(backend.runner), logger });
     purge.start();
     const reloader = watchRules(env.RULES_DIR, rules, logger, { reloader: deps.reloader });

@@ -5,6 +5,7 @@ import type { Logger } from '../lib/logger.js';
 import { createIsolateMetrics } from '../ops/isolate-metrics.js';
 import { createAdmissionGate } from '../pipeline/admission-gate.js';
 import type { RulesProvider } from '../ruleset/rules-holder.js';
+import type { Forwarding } from '../pipeline/forwarding.js';
 import { createIdempotencyStore } from '../store/idempotency-store.js';
 import { createLeadStore } from '../store/lead-store.js';
 import type { SqlRunner } from '../store/sql-runner.js';
@@ -17,6 +18,7 @@ export interface WorkerDepsParts {
   config: AppConfig;
   admission: { slots: number; queueTimeoutMs: number };
   fetch?: typeof fetch;
+  forwarding?: Forwarding;
 }
 
 /**
@@ -35,5 +37,6 @@ export function buildWorkerDeps(parts: WorkerDepsParts): AppDeps {
     rules: parts.rules,
     logger: parts.logger,
     config: parts.config,
+    forwarding: parts.forwarding,
   };
 }

@@ -10,6 +10,10 @@ import { RulesHolder } from '../ruleset/rules-holder.js';
 import { postgresRunner } from '../store/backends/postgres-runner.js';
 import { createRequestScope, type RequestScope } from '../store/backends/request-scope.js';
 import { createOutboxStore } from '../store/outbox-store.js';
+import { createDeliveryStore } from '../store/delivery-store.js';
+import { createDeliveryWorker, type DeliveryWorker } from '../forward/delivery-worker.js';
+import { createFetchTransport } from '../crm/fetch-transport.js';
+import type { Forwarding } from '../pipeline/forwarding.js';
 import { createIdempotencyPurge, type IdempotencyPurge } from '../store/idempotency-purge.js';
 import { createIdempotencyStore } from '../store/idempotency-store.js';
 import { createConsoleLogger } from './console-logger.js';
@@ -34,6 +38,9 @@ interface Isolate {
   scope: RequestScope;
   outbox: OutboxWorker;
   purge: IdempotencyPurge;
+  deliveries: DeliveryWorker;
+  /** a request queued deliveries: their first attempt runs after the answer (waitUntil) */
+  takeNudge(): boolean;
 }
 
 let built: { isolate: Isolate } | { error: Error } | undefined;
@@ -54,7 +61,20 @@ function buildIsolate(env: WorkerBindings): Isolate {
   );
 
   const scope = createRequestScope();
+  // No timers on Workers: the first attempt runs in the request's waitUntil, retries in the cron pass.
+  const deliveries = createDeliveryWorker({
+    store: createDeliveryStore(scope.runner),
+    destinations: () => rules.current().destinations,
+    transport: createFetchTransport(),
+    logger,
+  });
+  let nudged = false;
+  const forwarding: Forwarding = {
+    nudge: () => void (nudged = true),
+    deliverNow: (leadId, destination, timeoutMs) => deliveries.deliverNow(leadId, destination, timeoutMs),
+  };
   const deps = buildWorkerDeps({
+    forwarding,
     runner: scope.runner,
     rules,
     logger,
@@ -71,7 +91,12 @@ function buildIsolate(env: WorkerBindings): Isolate {
   const outbox = createOutboxWorker({ store: createOutboxStore(scope.runner), crm: deps.crm, rules, logger });
   const purge = createIdempotencyPurge({ store: createIdempotencyStore(scope.runner), logger });
   logger.info({ event: 'isolate.ready', rules: RULES_SOURCE, files: loaded.rules.files.length }, 'leadgate isolate ready');
-  return { fetch: (request) => app.fetch(request), scope, outbox, purge };
+  const takeNudge = () => {
+    const was = nudged;
+    nudged = false;
+    return was;
+  };
+  return { fetch: (request) => app.fetch(request), scope, outbox, purge, deliveries, takeNudge };
 }
 
 /** A configuration error is kept for the isolate's life: every request answers it, nothing half-starts. */
@@ -98,25 +123,29 @@ export default {
     if ('error' in state) {
       return Response.json({ error: 'leadgate is misconfigured; the Worker log names the problem' }, { status: 500 });
     }
+    const { isolate } = state;
     const sql = openSql(env);
     try {
-      return await state.isolate.scope.run(postgresRunner(sql), () => state.isolate.fetch(request));
+      return await isolate.scope.run(postgresRunner(sql), () => isolate.fetch(request));
     } finally {
-      ctx.waitUntil(sql.end({ timeout: 5 }));
+      // The answer does not wait for the dialer; the first attempt of what it queued runs after it.
+      const firstAttempt = isolate.takeNudge() ? isolate.scope.run(postgresRunner(sql), () => isolate.deliveries.runOnce()).catch(() => 0) : Promise.resolve(0);
+      ctx.waitUntil(firstAttempt.finally(() => sql.end({ timeout: 5 })));
     }
   },
 
   /**
-   * Cron Trigger: one outbox delivery pass (the Node server polls every second instead) and one
-   * purge pass of expired idempotency keys (Node: every five minutes), each whatever the other does.
+   * Cron Trigger: one outbox delivery pass (the Node server polls every second instead), one
+   * purge pass of expired idempotency keys (Node: every five minutes) and one pass of the dialer
+   * delivery queue (retries coming due, work the waitUntil attempt left), each whatever the others do.
    */
   async scheduled(_controller: ScheduledController, env: WorkerBindings, ctx: ExecutionContext): Promise<void> {
     const state = isolateFor(env);
     if ('error' in state) throw state.error;
-    const { scope, outbox, purge } = state.isolate;
+    const { scope, outbox, purge, deliveries } = state.isolate;
     const sql = openSql(env);
     try {
-      const passes = await scope.run(postgresRunner(sql), () => Promise.allSettled([outbox.runOnce(), purge.runOnce()]));
+      const passes = await scope.run(postgresRunner(sql), () => Promise.allSettled([outbox.runOnce(), purge.runOnce(), deliveries.runOnce()]));
       for (const pass of passes) if (pass.status === 'rejected') throw pass.reason;
     } finally {
       ctx.waitUntil(sql.end({ timeout: 5 }));
