@@ -84,6 +84,12 @@ export interface DeliveryLead {
   priority: number;
   fields: Readonly<Record<string, unknown>>;
   phones: readonly string[];
+  /** the template's phone fields, in order; absent: the kinds find them by their values (fields whose number is one of `phones`) */
+  phoneFields?: readonly string[];
+  /** the template's country (ISO 3166 alpha-2), whose numbers go to a Noojee dialer in national form; absent: the first phone's */
+  country?: string;
+  /** the lead's contact-hours time zone (IANA), for wall-clock dates such as Noojee's njCallBackDate; absent: UTC */
+  timeZone?: string;
 }
 
 /** An update's change as queued: the new values of what changed. */
@@ -93,6 +99,7 @@ export interface UpdatePayload {
   disposition?: string | null;
   callbackAt?: string | null;
   allocationId?: number;
+  /** njPriority, when the update changed it */
   priority?: number;
 }
 
