@@ -59,7 +59,7 @@ export function buildNodeDeps(parts: NodeDepsParts): AppDeps & {
   );
   const deliveries = createDeliveryWorker({
     store: createDeliveryStore(parts.backend.runner),
-    destinations: () => parts.rules.current().destinations,
+    rules: parts.rules,
     transport,
     logger: parts.logger,
     metrics,

@@ -64,7 +64,7 @@ function buildIsolate(env: WorkerBindings): Isolate {
   // No timers on Workers: the first attempt runs in the request's waitUntil, retries in the cron pass.
   const deliveries = createDeliveryWorker({
     store: createDeliveryStore(scope.runner),
-    destinations: () => rules.current().destinations,
+    rules,
     transport: createFetchTransport(),
     logger,
   });

@@ -1,6 +1,8 @@
 import { createCircuitBreaker, type Admission, type CallHealth, type CircuitBreaker, type CircuitState } from '../crm/circuit-breaker.js';
 import type { CrmTransport } from '../crm/transport.js';
 import type { Logger } from '../lib/logger.js';
+import type { RuleSet } from '../ruleset/rule-set.js';
+import type { RulesProvider } from '../ruleset/rules-holder.js';
 import { dncForwarding } from './dnc-forwarding.js';
 import { dialerKind } from './kinds/dialer-kind.js';
 import type {
@@ -9,6 +11,7 @@ import type {
   ClaimedCall,
   ClaimLimits,
   CompiledDestination,
+  DeliveryLead,
   DeliverySettlement,
   DeliveryState,
   DeliveryStore,
@@ -24,8 +27,8 @@ export interface DeliveryMetricsSink {
 
 export interface DeliveryWorkerOptions {
   store: DeliveryStore;
-  /** the destinations of the rules in use, read at every claim so a reload applies at once */
-  destinations: () => ReadonlyMap<string, CompiledDestination>;
+  /** the rules in use, read at every claim so a reload applies at once */
+  rules: RulesProvider;
   transport: CrmTransport;
   logger: Logger;
   metrics?: DeliveryMetricsSink;
@@ -72,6 +75,16 @@ export function limitsOf(destination: CompiledDestination, maxConcurrency = dest
     leaseMs: destination.timeoutMs * 2 + LEASE_MARGIN_MS,
     horizonMs: 1000,
   };
+}
+
+/** What the dialer kinds need of the lead's template: its phone fields, country and time zone. */
+function describeLead(rules: RuleSet, lead: DeliveryLead): void {
+  const template = rules.dialer.templates.get(lead.templateId);
+  if (!template) return;
+  lead.phoneFields ??= template.phoneFields;
+  lead.country ??= template.country;
+  const hours = lead.contactHours ? rules.dialer.contactHours.get(lead.contactHours.toLowerCase()) : undefined;
+  lead.timeZone ??= (hours ?? template.contactHours).timeZone;
 }
 
 function healthOf(results: readonly AttemptResult[]): CallHealth {
@@ -135,6 +148,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       await options.store.release(call.token).catch(() => {});
       return [];
     }
+    for (const delivery of call.deliveries) if (delivery.lead) describeLead(options.rules.current(), delivery.lead);
     const outcome = await sendCall(options.transport, dialerKind(destination.kind), destination, call.deliveries, now);
     const missing: AttemptResult = { outcome: 'unknown', status: null, answer: 'the dialer answered no result for this lead' };
     const settlements = call.deliveries.map((delivery, i) => settlementOf(destination, delivery, outcome.results[i] ?? missing, outcome, random));
@@ -193,7 +207,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
 
   /** One claim for a destination; answers the calls it launched. */
   async function pump(name: string): Promise<Array<Promise<DeliverySettlement[]>>> {
-    const destination = options.destinations().get(name);
+    const destination = options.rules.current().destinations.get(name);
     if (!destination) return [];
     const run = runOf(name);
     if (run.claiming) {
@@ -223,7 +237,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
 
   async function expandDnc(): Promise<void> {
     try {
-      while ((await options.store.expandDnc(dncForwarding(options.destinations()))) >= 1000);
+      while ((await options.store.expandDnc(dncForwarding(options.rules.current().destinations))) >= 1000);
     } catch (err) {
       warnStore('delivery.dnc_expand_failed', err);
     }
@@ -231,7 +245,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
 
   async function poll(): Promise<void> {
     await expandDnc();
-    for (const name of options.destinations().keys()) void pump(name);
+    for (const name of options.rules.current().destinations.keys()) void pump(name);
   }
 
   function schedule(): void {
@@ -261,17 +275,17 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     },
     async runOnce() {
       await expandDnc();
-      const launched = (await Promise.all([...options.destinations().keys()].map((name) => pump(name)))).flat();
+      const launched = (await Promise.all([...options.rules.current().destinations.keys()].map((name) => pump(name)))).flat();
       const settled = await Promise.all(launched);
       return settled.reduce((n, s) => n + s.length, 0);
     },
     nudge() {
       if (stopped) return;
-      for (const name of options.destinations().keys()) void pump(name);
+      for (const name of options.rules.current().destinations.keys()) void pump(name);
     },
     async deliverNow(leadId, name, timeoutMs) {
       const deadline = now() + timeoutMs;
-      const destination = options.destinations().get(name);
+      const destination = options.rules.current().destinations.get(name);
       if (!destination) return { kind: 'none', destination: name };
       const run = runOf(name);
       while (now() < deadline) {

@@ -90,6 +90,8 @@ export interface DeliveryLead {
   country?: string;
   /** the lead's contact-hours time zone (IANA), for wall-clock dates such as Noojee's njCallBackDate; absent: UTC */
   timeZone?: string;
+  /** the name of the lead's contact hours, as stored (the worker finds its time zone in the rules) */
+  contactHours?: string;
 }
 
 /** An update's change as queued: the new values of what changed. */

@@ -1,5 +1,5 @@
 import { CrmTransportError, describeError, type CrmTransport } from '../crm/transport.js';
-import type { DialerAnswer, DialerKind } from './kinds/dialer-kind.js';
+import { UnsendableDeliveryError, type DialerAnswer, type DialerKind } from './kinds/dialer-kind.js';
 import type { AttemptResult, ClaimedDelivery, CompiledDestination, DialerRequest } from './ports.js';
 
 /** A dialer's answer larger than this is not read (it is an error page, not an answer). */
@@ -25,7 +25,7 @@ async function exchange(transport: CrmTransport, destination: CompiledDestinatio
     maxResponseBytes: MAX_ANSWER_BYTES,
     allowPrivateNetwork: destination.allowPrivateNetwork,
   });
-  return { status: response.status, headers: response.headers, body: decoder.decode(response.body) };
+  return { status: response.status, headers: response.headers, body: decoder.decode(response.body), receivedAtMs: Date.now() };
 }
 
 /**
@@ -60,7 +60,15 @@ export async function sendCall(transport: CrmTransport, kind: DialerKind, destin
       return { results: [{ outcome: 'delivered', status: 200, answer, dialerLeadId: found.dialerLeadId }], request: { lookup: redacted }, latencyMs: now() - started };
     }
   }
-  const request = kind.request(destination, deliveries);
+  let request: DialerRequest;
+  try {
+    request = kind.request(destination, deliveries);
+  } catch (error) {
+    // nothing a retry could send (a Noojee DNC, a Convoso update without the dialer's id): a person decides
+    if (!(error instanceof UnsendableDeliveryError)) throw error;
+    const result: AttemptResult = { outcome: 'dead', status: null, answer: `not sent: ${error.message}` };
+    return { results: deliveries.map(() => ({ ...result })), request: { notSent: error.message }, latencyMs: 0 };
+  }
   const redacted = kind.redact(destination, request);
   try {
     const answer = await exchange(transport, destination, request);

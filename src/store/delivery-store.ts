@@ -65,7 +65,7 @@ with candidates as (${candidates}
 select c.id::text as id, c.lead_id::text as lead_id, c.event, c.route, c.payload, c.attempt_count, c.uncertain, c.claim_token,
   coalesce(c.dialer_lead_id, (select i.dialer_lead_id from deliveries i where i.lead_id = c.lead_id and i.destination = c.destination
     and i.event = 'insert' and i.state = 'delivered' order by i.id desc limit 1)) as dialer_lead_id,
-  l.template_id, l.campaign_id, l.allocation_id, l.external_id, l.status, l.callback_at, l.priority, l.fields, l.phones
+  l.template_id, l.campaign_id, l.allocation_id, l.external_id, l.status, l.callback_at, l.priority, l.fields, l.phones, l.contact_hours
 from claimed c left join leads l on l.id = c.lead_id
 order by c.id`;
 }
@@ -138,6 +138,7 @@ interface ClaimRow {
   priority: number | null;
   fields: Record<string, unknown> | null;
   phones: string[] | null;
+  contact_hours: string | null;
 }
 
 function toDelivery(row: ClaimRow, destination: string): ClaimedDelivery {
@@ -163,6 +164,7 @@ function toDelivery(row: ClaimRow, destination: string): ClaimedDelivery {
             priority: row.priority!,
             fields: row.fields ?? {},
             phones: row.phones ?? [],
+            contactHours: row.contact_hours ?? undefined,
           },
   };
   if (row.event === 'update') delivery.update = row.payload as UpdatePayload;

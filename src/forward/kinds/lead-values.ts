@@ -48,10 +48,13 @@ export function hasParam(params: Params, name: string): boolean {
 
 /**
  * The key the dialer holds the lead under, the same on every attempt (SPEC 10.2 point 4): the
- * lead's njExternalLeadId, or `lg-<leadId>`.
+ * lead's njExternalLeadId, or `lg-<leadId>`. `maxLength`: a dialer that stores fewer characters
+ * (VICIdial's vendor_lead_code holds 20) would cut a longer id and never find the lead by it
+ * again, so such a lead goes under `lg-<leadId>` instead.
  */
-export function stableKey(lead: DeliveryLead): string {
-  return lead.externalId ?? `lg-${lead.id}`;
+export function stableKey(lead: DeliveryLead, maxLength = Infinity): string {
+  if (lead.externalId !== null && lead.externalId.length <= maxLength) return lead.externalId;
+  return `lg-${lead.id}`;
 }
 
 export function leadOf(delivery: ClaimedDelivery): DeliveryLead {

@@ -9,6 +9,9 @@ import { isServerTrouble, resultOf, unreadable } from './answer-reading.js';
 import { changedPrimaryPhone, phonePresenter, splitE164 } from './dialer-phones.js';
 import { UnsendableDeliveryError, type DialerAnswer, type DialerKind } from './kind-types.js';
 import { formBody, hasParam, leadOf, mapFields, oneCall, setParam, stableKey, type Params } from './lead-values.js';
+
+/** NON-AGENT API: vendor_lead_code is 1-20 characters */
+const VENDOR_LEAD_CODE_LENGTH = 20;
 import { redactDialerRequest } from './redact-request.js';
 
 const API = '/vicidial/non_agent_api.php';
@@ -48,7 +51,7 @@ function addLead(destination: CompiledDestination, delivery: ClaimedDelivery): P
   setParam(params, 'phone_code', phone.code || undefined);
   const second = lead.phones[1];
   if (second !== undefined && !hasParam(params, 'alt_phone')) setParam(params, 'alt_phone', splitE164(second).national);
-  setParam(params, 'vendor_lead_code', stableKey(lead));
+  setParam(params, 'vendor_lead_code', stableKey(lead, VENDOR_LEAD_CODE_LENGTH));
   setParam(params, 'list_id', delivery.to.listId);
   setParam(params, 'campaign_id', delivery.to.campaignId);
   setParam(params, 'duplicate_check', 'DUPLIST');
@@ -79,7 +82,7 @@ function updateLead(destination: CompiledDestination, delivery: ClaimedDelivery)
     setParam(params, 'lead_id', delivery.dialerLeadId);
   } else {
     setParam(params, 'search_method', 'VENDOR_LEAD_CODE');
-    setParam(params, 'vendor_lead_code', stableKey(lead));
+    setParam(params, 'vendor_lead_code', stableKey(lead, VENDOR_LEAD_CODE_LENGTH));
   }
   setParam(params, 'custom_fields', 'Y');
   setParam(params, 'function', 'update_lead');
