@@ -75,10 +75,10 @@ describe('runCli', () => {
 
     it('rules check: 0 on the shipped rules, given or from RULES_DIR; 1 with the errors on a folder that does not load', async () => {
       const shipped = join(ROOT, 'rules');
-      const demoFiles = 'connects/demo-crm.yaml, duplicate-check.yaml, sources/demo-form.yaml';
+      const demoFiles = 'connects/demo-crm.yaml, destinations/demo-dialer.yaml, duplicate-check.yaml, sources/demo-form.yaml';
       expect(await run(['rules', 'check', shipped])).toEqual({
         code: 0,
-        stdout: `${shipped}: 4 file(s) OK\ndemo files, loaded only while LEADGATE_DEMO is on: ${demoFiles}\n`,
+        stdout: `${shipped}: 5 file(s) OK\ndemo files, loaded only while LEADGATE_DEMO is on: ${demoFiles}\n`,
         stderr: '',
       });
       expect(await run(['rules', 'check', shipped], { LEADGATE_DEMO: '0' })).toEqual({
