@@ -14,7 +14,7 @@ export const FORWARD_EVENTS = ['insert', 'update', 'dnc'] as const;
 /** insertLeadsFast answers every lead of a batch in one response; far past this a call outlives any timeout */
 export const MAX_NOOJEE_BATCH = 1000;
 
-const id = z.number({ error: 'must be a positive integer' }).int('must be a positive integer').positive('must be a positive integer');
+const id = z.number({ error: (issue) => (issue.input === undefined ? 'required: a positive integer' : 'must be a positive integer') }).int('must be a positive integer').positive('must be a positive integer');
 
 /** A credential: a `${env:NAME}` reference (checked when compiled), or a literal in a demo file. */
 const secret = z.string({ error: (issue) => (issue.input === undefined ? 'required' : 'must be a string') }).min(1, 'must not be empty');
