@@ -53,8 +53,8 @@ export type CompileConnectResult = { ok: true; connect: CompiledConnect } | { ok
 
 const URL_SLOT = /(?<!\$)\{([^{}]*)\}/g;
 const SLOT_FIELD = /^[A-Za-z0-9_.-]+$/;
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const FORBIDDEN_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer']);
+export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+export const FORBIDDEN_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer']);
 
 /** `connects/acme-crm.yaml` → `acme-crm` */
 export function connectNameFromFile(file: string): string {

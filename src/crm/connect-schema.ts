@@ -16,7 +16,7 @@ const adaptorRowSchema = z.strictObject({
   dateFormat: z.string().min(1, 'dateFormat must not be empty').optional(),
 });
 
-const circuitSchema = z.strictObject({
+export const circuitSchema = z.strictObject({
   failureThreshold: z.number().int().min(1).max(1000).default(5),
   openMs: z.number().int().min(100).max(3_600_000).default(30_000),
 });

@@ -1,4 +1,6 @@
 import { compileConnect, connectNameFromFile, type CompiledConnect } from '../crm/compile-connect.js';
+import type { CompiledDestination } from '../forward/ports.js';
+import { compileDestination } from './destinations/compile.js';
 import { compileDialer, type Dialer } from './dialer.js';
 import { compileDuplicateCheck, type CompiledTable } from './duplicate-check/compile.js';
 import type { RuleError } from './rule-error.js';
@@ -14,6 +16,8 @@ export interface RuleSet {
   duplicateCheck?: CompiledTable;
   /** inbound webhook sources by name (`sources/<name>.yaml`) */
   sources: ReadonlyMap<string, CompiledSource>;
+  /** where created leads are forwarded, by name (`destinations/<name>.yaml`, SPEC 10) */
+  destinations: ReadonlyMap<string, CompiledDestination>;
   files: ReadonlyArray<{ path: string; etag: string }>;
   /** files marked `demo: true`: loaded (demo on) or left out (demo off) */
   demoFiles: { loaded: readonly string[]; skipped: readonly string[] };
@@ -25,6 +29,7 @@ const DIALER_FILES = ['dialer.yaml', 'dialer.yml', 'dialer.json'];
 const DUPLICATE_CHECK_FILES = ['duplicate-check.yaml', 'duplicate-check.yml', 'duplicate-check.json'];
 const CONNECT_FILE = /^connects\/[^/]+$/;
 const SOURCE_FILE = /^sources\/[^/]+$/;
+const DESTINATION_FILE = /^destinations\/[^/]+$/;
 
 /** The one file of a kind that may exist under several extensions. */
 function single(files: readonly RuleFile[], names: string[], errors: RuleError[]): string | undefined {
@@ -113,6 +118,14 @@ export function compileRuleSet(allFiles: readonly RuleFile[], env: Record<string
     else sources.set(compiled.source.name, compiled.source);
   }
 
+  const destinations = new Map<string, CompiledDestination>();
+  for (const file of files.filter((f) => DESTINATION_FILE.test(f.path) && parsed.has(f.path))) {
+    const compiled = compileDestination(parsed.get(file.path), file.path, env, dialer, demoFiles.has(file.path));
+    if (!compiled.ok) errors.push(...compiled.errors);
+    else if (destinations.has(compiled.destination.name)) errors.push({ file: file.path, path: '', message: `a destination named '${compiled.destination.name}' already exists` });
+    else destinations.set(compiled.destination.name, compiled.destination);
+  }
+
   if (dialer) {
     for (const [templateIndex, template] of [...dialer.templates.values()].entries()) {
       [...template.dispositions.values()].forEach((disposition, i) =>
@@ -137,6 +150,7 @@ export function compileRuleSet(allFiles: readonly RuleFile[], env: Record<string
       connects,
       duplicateCheck,
       sources,
+      destinations,
       files: files.map((f) => ({ path: f.path, etag: ruleFileEtag(f) })),
       demoFiles: { loaded: [...demoFiles], skipped },
     },

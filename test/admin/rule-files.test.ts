@@ -9,6 +9,7 @@ import { admin, createAdminTestApp } from '../support/admin.js';
 import { CRM_TOKEN, crmConnect } from '../support/crm-rules.js';
 import { ADMIN_TOKEN, BASIC_RULES, postNoojee, type TestApp } from '../support/test-app.js';
 
+const PBX_KEY = 'pbx-key-6610';
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 const ORIGINAL = await readFile(join(BASIC_RULES, 'dialer.yaml'), 'utf8');
 const WITH_CAMPAIGN_12 = `${ORIGINAL.trimEnd()}\n  - { id: 12, name: Added, templateId: 1, allocations: [{ id: 120, name: added }, { id: 121, name: a15-2 }] }\n`;
@@ -19,13 +20,14 @@ let t: TestApp;
 let rulesDir: string;
 let close: () => Promise<void>;
 beforeAll(async () => {
-  ({ t, rulesDir, close } = await createAdminTestApp({ env: { CRM_TOKEN } }));
+  ({ t, rulesDir, close } = await createAdminTestApp({ env: { CRM_TOKEN, PBX_KEY } }));
 });
 afterAll(() => close());
 beforeEach(async () => {
   // every test starts from the fixture's dialer.yaml, loaded
   await writeFile(join(rulesDir, 'dialer.yaml'), ORIGINAL);
   await rm(join(rulesDir, 'connects'), { recursive: true, force: true });
+  await rm(join(rulesDir, 'destinations'), { recursive: true, force: true });
   await t.admin.editor!.put('dialer.yaml', ORIGINAL, { kind: 'ifMatch', etags: '*' });
 });
 
@@ -149,6 +151,63 @@ describe('PUT /admin/rules/{path}', () => {
     const res = await put('dialer.yaml', `# ${'x'.repeat(1024 * 1024)}\n${ORIGINAL}`, { 'if-match': sha(ORIGINAL) });
     expect(res.status).toBe(413);
     expect(res.json).toEqual({ error: 'the file is too large' });
+  });
+});
+
+describe('PUT /admin/rules/destinations/{name}.yaml', () => {
+  const destination = (overrides: Record<string, unknown> = {}) =>
+    stringify({
+      version: 1,
+      kind: 'noojee',
+      url: 'https://pbx.example.com',
+      credentials: { apiKey: '${env:PBX_KEY}' },
+      routes: [{ match: { campaignId: 10 }, to: { templateId: 3, campaignId: 7, allocationId: 21 } }],
+      ...overrides,
+    });
+
+  it('creates a destination, then edits it: each write is active at once', async () => {
+    const first = destination();
+    const created = await put('destinations/pbx.yaml', first, { 'if-none-match': '*' });
+    expect([created.status, created.json]).toEqual([201, { path: 'destinations/pbx.yaml', etag: sha(first) }]);
+    expect(t.rules.current().destinations.get('pbx')).toMatchObject({ kind: 'noojee', credentials: { apiKey: PBX_KEY }, maxConcurrency: 2 });
+
+    const second = destination({ maxConcurrency: 4 });
+    const edited = await put('destinations/pbx.yaml', second, { 'if-match': sha(first) });
+    expect([edited.status, edited.json]).toEqual([200, { path: 'destinations/pbx.yaml', etag: sha(second) }]);
+    expect(await readFile(join(rulesDir, 'destinations/pbx.yaml'), 'utf8')).toBe(second);
+    expect(t.rules.current().destinations.get('pbx')?.maxConcurrency).toBe(4);
+  });
+
+  it('answers 422 with the precise errors of a bad destination, writing nothing', async () => {
+    const before = t.rules.current();
+    const res = await put(
+      'destinations/pbx.yaml',
+      destination({ credentials: { apiKey: 'literal' }, forward: ['insert', 'dnc'], routes: [{ match: { campaignId: 99 }, to: { templateId: 3, campaignId: 7, allocationId: 21 } }] }),
+      { 'if-none-match': '*' },
+    );
+    expect(res.status).toBe(422);
+    expect(res.json).toEqual({
+      error: 'the rules folder would not load with this file; nothing was written',
+      errors: [
+        { file: 'destinations/pbx.yaml', path: 'forward[1]', message: 'Noojee has no DNC API: a noojee destination cannot forward dnc' },
+      ],
+    });
+    const second = await put('destinations/pbx.yaml', destination({ credentials: { apiKey: 'literal' }, routes: [{ match: { campaignId: 99 }, to: { templateId: 3, campaignId: 7, allocationId: 21 } }] }), {
+      'if-none-match': '*',
+    });
+    expect(second.json).toEqual({
+      error: 'the rules folder would not load with this file; nothing was written',
+      errors: [
+        {
+          file: 'destinations/pbx.yaml',
+          path: 'credentials.apiKey',
+          message: 'a secret must come from the environment: write ${env:NAME} (a literal secret is allowed only in a file marked demo: true)',
+        },
+        { file: 'destinations/pbx.yaml', path: 'routes[0].match.campaignId', message: 'campaign 99 does not exist in dialer.yaml: this route would never match' },
+      ],
+    });
+    expect((await admin(t.app, 'GET', '/admin/rules/destinations/pbx.yaml')).status).toBe(404);
+    expect(t.rules.current()).toBe(before);
   });
 });
 

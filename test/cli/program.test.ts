@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -10,6 +10,7 @@ import { runCli } from '../../src/cli/program.js';
 import type { CliIo } from '../../src/cli/usage.js';
 import { packageVersion } from '../../src/cli/version.js';
 import { ROOT } from '../support/cli-process.js';
+import { BASIC_RULES } from '../support/test-app.js';
 
 // The parser in this process: fast enough for every usage error and for the commands' wiring.
 // help.test.ts runs the real executable for the exit codes and the streams a user sees.
@@ -75,10 +76,10 @@ describe('runCli', () => {
 
     it('rules check: 0 on the shipped rules, given or from RULES_DIR; 1 with the errors on a folder that does not load', async () => {
       const shipped = join(ROOT, 'rules');
-      const demoFiles = 'connects/demo-crm.yaml, duplicate-check.yaml, sources/demo-form.yaml';
+      const demoFiles = 'connects/demo-crm.yaml, destinations/demo-dialer.yaml, duplicate-check.yaml, sources/demo-form.yaml';
       expect(await run(['rules', 'check', shipped])).toEqual({
         code: 0,
-        stdout: `${shipped}: 4 file(s) OK\ndemo files, loaded only while LEADGATE_DEMO is on: ${demoFiles}\n`,
+        stdout: `${shipped}: 5 file(s) OK\ndemo files, loaded only while LEADGATE_DEMO is on: ${demoFiles}\n`,
         stderr: '',
       });
       expect(await run(['rules', 'check', shipped], { LEADGATE_DEMO: '0' })).toEqual({
@@ -91,6 +92,35 @@ describe('runCli', () => {
       expect(bad).toMatchObject({ code: 1, stdout: '' });
       expect(bad.stderr).toContain('dialer.yaml: missing');
       expect(bad.stderr).toContain(`${dir}: 1 error(s)`);
+    });
+
+    it('rules check: a destination that does not load is 1, naming the file and the path', async () => {
+      const folder = await mkdtemp(join(tmpdir(), 'leadgate-program-rules-'));
+      try {
+        await cp(BASIC_RULES, folder, { recursive: true });
+        await mkdir(join(folder, 'destinations'));
+        const destination = (apiKey: string) =>
+          `version: 1\nkind: noojee\nurl: https://pbx.example.com\ncredentials: { apiKey: "${apiKey}" }\nroutes:\n  - { match: { campaignId: 10 }, to: { templateId: 3, campaignId: 7, allocationId: 21 } }\nforward: [insert, dnc]\n`;
+        await writeFile(join(folder, 'destinations/pbx.yaml'), destination('literal-key'));
+        const bad = await run(['rules', 'check', folder]);
+        expect(bad).toEqual({
+          code: 1,
+          stdout: '',
+          stderr: [
+            'destinations/pbx.yaml at forward[1]: Noojee has no DNC API: a noojee destination cannot forward dnc',
+            `${folder}: 1 error(s)`,
+            '',
+          ].join('\n'),
+        });
+        await writeFile(join(folder, 'destinations/pbx.yaml'), destination('literal-key').replace('[insert, dnc]', '[insert]'));
+        expect((await run(['rules', 'check', folder])).stderr).toBe(
+          `destinations/pbx.yaml at credentials.apiKey: a secret must come from the environment: write \${env:NAME} (a literal secret is allowed only in a file marked demo: true)\n${folder}: 1 error(s)\n`,
+        );
+        await writeFile(join(folder, 'destinations/pbx.yaml'), destination('${env:PBX_KEY}').replace('[insert, dnc]', '[insert]'));
+        expect(await run(['rules', 'check', folder], { PBX_KEY: 'k' })).toEqual({ code: 0, stdout: `${folder}: 2 file(s) OK\n`, stderr: '' });
+      } finally {
+        await rm(folder, { recursive: true, force: true });
+      }
     });
 
     it('rules test: the table and the decision, with --rules or RULES_DIR', async () => {

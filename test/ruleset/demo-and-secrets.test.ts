@@ -90,12 +90,13 @@ describe('demo files', () => {
   it('the shipped rules: the whole demo with the demo on; the dialer alone, and no literal secret, with it off', async () => {
     const files = await readRulesDir(join(ROOT, 'rules'));
     const on = compileRuleSet(files, {});
-    expect(on.ok && [...on.rules.demoFiles.loaded].sort()).toEqual(['connects/demo-crm.yaml', 'duplicate-check.yaml', 'sources/demo-form.yaml']);
+    expect(on.ok && [...on.rules.demoFiles.loaded].sort()).toEqual(['connects/demo-crm.yaml', 'destinations/demo-dialer.yaml', 'duplicate-check.yaml', 'sources/demo-form.yaml']);
     const off = compileRuleSet(files, { LEADGATE_DEMO: '0' });
     expect(off.ok).toBe(true);
     if (!off.ok) return;
     expect(off.rules.duplicateCheck).toBeUndefined();
     expect(off.rules.sources.size).toBe(0);
+    expect(off.rules.destinations.size).toBe(0);
     expect(off.rules.files.map((f) => f.path)).toEqual(['dialer.yaml']);
   });
 });

@@ -1,9 +1,13 @@
-import { mkdtemp, readFile, rm, writeFile, cp } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWorker, ROOT } from './wrangler.js';
+
+/** A noojee destination routing the fixture's campaign 10 (SPEC 10.1) */
+const destination = (apiKey: string) =>
+  `version: 1\nkind: noojee\nurl: https://pbx.example.com\ncredentials: { apiKey: "${apiKey}" }\nroutes:\n  - { match: { campaignId: 10 }, to: { templateId: 3, campaignId: 7, allocationId: 21 } }\n`;
 
 /**
  * The Worker as `wrangler deploy` would upload it (--dry-run --outdir): built through the rules
@@ -55,6 +59,12 @@ describe('the Worker bundle', () => {
     expect(literals.some((literal) => code.includes(literal)), 'the bundle holds rules/dialer.yaml as a string literal').toBe(true);
   });
 
+  it('leaves the demo files out: no demo destination, connect or source, and none of their literal secrets', () => {
+    for (const demo of ['destinations/demo-dialer.yaml', 'demo-dialer-key', 'connects/demo-crm.yaml', 'sources/demo-form.yaml', 'demo-webhook-secret']) {
+      expect(code, demo).not.toContain(demo);
+    }
+  });
+
   it('fits the size budget (under 1 MiB gzip); the figure is printed', () => {
     const raw = Buffer.byteLength(code);
     const gzip = gzipSync(code, { level: 9 }).byteLength;
@@ -72,14 +82,41 @@ describe('the rules step of the build', () => {
       const dialer = await readFile(join(bad, 'dialer.yaml'), 'utf8');
       await writeFile(join(bad, 'dialer.yaml'), dialer.replace('dedupe: campaign', 'dedupe: sometimes'));
       await writeFile(join(bad, 'duplicate-check.yaml'), 'version: 1\nenabled: true\nconnect: nowhere\nrows: []\n');
+      await mkdir(join(bad, 'destinations'));
+      await writeFile(join(bad, 'destinations/pbx.yaml'), destination('pbx-literal-key'));
       const built = await buildWorker(failedOut, { RULES_DIR: bad });
       expect(built.code).not.toBe(0);
       expect(built.output).toMatch(/dialer\.yaml at templates\[0\]\.dedupe: /);
       expect(built.output).toMatch(/duplicate-check\.yaml at (noMatch|onError): /);
+      expect(built.output).toContain('destinations/pbx.yaml at credentials.apiKey: a secret must come from the environment');
       expect(built.output).toContain('the Worker was not built');
     } finally {
       await rm(bad, { recursive: true, force: true });
       await rm(failedOut, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
+describe('the rules step of the build: destinations', () => {
+  it('bundles a destination and leaves a demo destination out', async () => {
+    const rules = await mkdtemp(join(tmpdir(), 'leadgate-destination-rules-'));
+    const builtOut = await mkdtemp(join(tmpdir(), 'leadgate-worker-destinations-'));
+    try {
+      await cp(join(ROOT, 'test/fixtures/rules/basic'), rules, { recursive: true });
+      await mkdir(join(rules, 'destinations'));
+      await writeFile(join(rules, 'destinations/pbx.yaml'), destination('${env:PBX_KEY}'));
+      await writeFile(join(rules, 'destinations/demo-pbx.yaml'), `demo: true\n${destination('demo-pbx-literal-key')}`);
+      const built = await buildWorker(builtOut, { RULES_DIR: rules });
+      expect(built.code, built.output).toBe(0);
+      expect(built.output).toContain('bundled 2 rule file(s)');
+      expect(built.output).toContain('left out 1 demo file(s): destinations/demo-pbx.yaml');
+      const worker = await readFile(join(builtOut, 'worker.js'), 'utf8');
+      expect(worker).toContain('destinations/pbx.yaml');
+      expect(worker).not.toContain('destinations/demo-pbx.yaml');
+      expect(worker).not.toContain('demo-pbx-literal-key');
+    } finally {
+      await rm(rules, { recursive: true, force: true });
+      await rm(builtOut, { recursive: true, force: true });
     }
   }, 120_000);
 });

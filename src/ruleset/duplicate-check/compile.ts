@@ -75,8 +75,8 @@ function rawRows(raw: unknown): Record<string, unknown>[] {
   return rows.map((row: unknown) => (typeof row === 'object' && row !== null ? (row as Record<string, unknown>) : {}));
 }
 
-/** The schema has checked that `value` has the shape `op` needs. */
-function condition(row: DuplicateCheckRow, regex: RegExp | undefined): Condition {
+/** The schema has checked that `value` has the shape `op` needs (`valueProblem`); `regex` is compiled for op regex. */
+export function condition(row: Pick<DuplicateCheckRow, 'op' | 'value'>, regex: RegExp | undefined): Condition {
   const { op, value } = row;
   switch (op) {
     case 'exists':

@@ -37,7 +37,8 @@ const rowSchema = z
     if (problem) ctx.addIssue({ code: 'custom', path: ['value'], message: problem });
   });
 
-function valueProblem(op: Op, value: unknown): string | undefined {
+/** Why `value` does not suit `op` (the shape SPEC 3.3 gives each op), or undefined when it does. */
+export function valueProblem(op: Op, value: unknown): string | undefined {
   const isScalar = typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
   switch (op) {
     case 'exists':

@@ -2,7 +2,7 @@ import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import type { WatchRulesOptions } from '../../../src/ruleset/watch-rules.js';
-import { appendInPlace, campaignLine, connectYaml, DIALER, dialerNamed, duplicateCheck, INVALID_DIALER, removeTempDirs, renameReplace, rowLine, rulesFolder, SOURCE_YAML, tempDir, truncateWrite } from './folders.js';
+import { appendInPlace, campaignLine, connectYaml, destinationYaml, DIALER, dialerNamed, duplicateCheck, INVALID_DIALER, removeTempDirs, renameReplace, rowLine, rulesFolder, SOURCE_YAML, tempDir, truncateWrite } from './folders.js';
 import { isActive, startWatching, type Watching } from './watching.js';
 
 export interface WatchMode {
@@ -104,6 +104,29 @@ export function defineWatchCases(mode: WatchMode): void {
     // only a watch on the new folder itself sees this one
     await appendInPlace(join(dir, 'sources/web.yaml'), '# reviewed\n');
     await w.active('sources/web.yaml', `${SOURCE_YAML}# reviewed\n`);
+    foundAsTheModeSays(w);
+  });
+
+  it('a destination: a new destinations folder, an edit, and a bad edit that keeps the previous one', async () => {
+    const dir = await rulesFolder();
+    const w = await start(dir);
+    await mkdir(join(dir, 'destinations'));
+    const path = join(dir, 'destinations/pbx.yaml');
+    await writeFile(path, destinationYaml(2));
+    await w.active('destinations/pbx.yaml', destinationYaml(2));
+    expect(w.holder.current().destinations.get('pbx')?.maxConcurrency).toBe(2);
+    foundAsTheModeSays(w);
+
+    await renameReplace(path, destinationYaml(6));
+    await w.active('destinations/pbx.yaml', destinationYaml(6));
+    expect(w.holder.current().destinations.get('pbx')?.maxConcurrency).toBe(6);
+    foundAsTheModeSays(w);
+
+    await truncateWrite(path, `${destinationYaml(6)}forward: [insert, dnc]\n`);
+    await w.until('the rejection logged', () => w.count('rules.reload_failed') === 1);
+    const failure = w.lines().find((l) => l.event === 'rules.reload_failed')!;
+    expect(failure.errors).toEqual([{ file: 'destinations/pbx.yaml', path: 'forward[1]', message: 'Noojee has no DNC API: a noojee destination cannot forward dnc' }]);
+    expect(w.holder.current().destinations.get('pbx')?.maxConcurrency).toBe(6);
     foundAsTheModeSays(w);
   });
 

@@ -41,6 +41,16 @@ eventId: $.eventId
 fields: { phone: $.phone }
 `;
 
+/** A destination (SPEC 10.1) whose `maxConcurrency` tells its versions apart */
+export const destinationYaml = (maxConcurrency: number) => `version: 1
+kind: noojee
+url: https://pbx.example.com
+credentials: { apiKey: "\${env:CRM_TOKEN}" }
+routes:
+  - { match: { campaignId: 10 }, to: { templateId: 3, campaignId: 7, allocationId: 21 } }
+maxConcurrency: ${maxConcurrency}
+`;
+
 /** The basic fixture plus a connect and a duplicate-check table: the folder most tests edit. */
 export async function rulesFolder(): Promise<string> {
   const dir = await tempDir();
