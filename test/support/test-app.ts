@@ -78,7 +78,10 @@ export async function createTestApp(options: TestAppOptions = {}) {
     crm: deps.crm,
     logger: log.logger,
     logLines: log.lines,
+    /** the delivery worker: not started unless a test starts it */
+    deliveries: deps.deliveries,
     async close() {
+      await deps.deliveries.stop(1000);
       await deps.close();
       await backend.close();
     },
