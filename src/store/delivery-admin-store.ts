@@ -32,7 +32,7 @@ const RETRY_MANY_FILTER = `
   and ($4::timestamptz is null or created_at < $4::timestamptz)`;
 
 /** The queued rows only: the planner reads them through the partial index deliveries_due_idx. */
-const QUEUE_STATS = `select destination, count(*)::int as depth, min(created_at) as "oldestQueuedAt"
+export const QUEUE_STATS_SQL = `select destination, count(*)::int as depth, min(created_at) as "oldestQueuedAt"
   from deliveries where state = 'queued' group by destination order by destination`;
 
 const toDate = (value: unknown) => (value instanceof Date ? value : new Date(String(value)));
@@ -101,7 +101,7 @@ export function createDeliveryAdminStore(backendRunner: SqlRunner): DeliveryAdmi
     },
 
     async queueStats(): Promise<QueueStat[]> {
-      const rows = await runner.query<{ destination: string; depth: number; oldestQueuedAt: unknown }>(QUEUE_STATS);
+      const rows = await runner.query<{ destination: string; depth: number; oldestQueuedAt: unknown }>(QUEUE_STATS_SQL);
       return rows.map((r) => ({ destination: r.destination, depth: r.depth, oldestQueuedAt: toDateOrNull(r.oldestQueuedAt) }));
     },
   };
