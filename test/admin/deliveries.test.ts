@@ -7,8 +7,8 @@ import { createTestApp, type TestApp } from '../support/test-app.js';
 let t: TestApp;
 let off: TestApp;
 let close: () => Promise<void>;
-const id: Record<string, string> = {};
-const lead: Record<string, string> = {};
+const id = {} as { delivered: string; queuedUpdate: string; dead: string; refused: string; dnc: string };
+const lead = {} as { a: string; b: string };
 const FUTURE = '2099-01-01T00:00:00.000Z';
 
 beforeAll(async () => {
