@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import type { DeliveryAdminStore, DeliveryAttemptRecord, DeliverySummary } from '../forward/delivery-admin.js';
+import type { DeliveryAdminStore, DeliveryAttemptRecord, DeliverySummary, RetryFilter } from '../forward/delivery-admin.js';
 import type { RulesProvider } from '../ruleset/rules-holder.js';
 import type { AuditEntry } from './ports.js';
 import { e164Of, jsonBody, parsed, type Env } from './record-routes.js';
@@ -21,6 +21,11 @@ export const RETRY_FILTER_REQUIRED = 'give at least one of state, destination or
 export function deliveryJson(d: DeliverySummary) {
   return { ...d, nextAttemptAt: d.nextAttemptAt?.toISOString() ?? null, createdAt: d.createdAt.toISOString(), updatedAt: d.updatedAt.toISOString() };
 }
+/** A retry filter as the audit log records it. */
+export function describeRetryFilter(filter: RetryFilter): Record<string, string | null> {
+  return { state: filter.state ?? null, destination: filter.destination ?? null, from: filter.from?.toISOString() ?? null, to: filter.to?.toISOString() ?? null };
+}
+
 const attemptJson = (a: DeliveryAttemptRecord) => ({ ...a, at: a.at.toISOString() });
 
 /** Deliveries to the dialer (SPEC 10.3): list, look at one with its attempts, put dead or refused ones back in the queue. */
@@ -57,13 +62,7 @@ export function createDeliveryRoutes(deps: DeliveryRoutesDeps): Hono<Env> {
     if ('refused' in input) return input.refused;
     const filter = input.value;
     if (!filter.state && !filter.destination && !filter.from) return c.json({ error: RETRY_FILTER_REQUIRED }, 400);
-    const described = {
-      state: filter.state ?? null,
-      destination: filter.destination ?? null,
-      from: filter.from?.toISOString() ?? null,
-      to: filter.to?.toISOString() ?? null,
-    };
-    const retried = await deps.store.retryMany(filter, audit(c, 'POST /admin/deliveries/retry', filter.destination ?? '*', { filter: described }));
+    const retried = await deps.store.retryMany(filter, audit(c, 'POST /admin/deliveries/retry', filter.destination ?? '*', { filter: describeRetryFilter(filter) }));
     return c.json({ retried });
   });
 
