@@ -144,6 +144,8 @@ const noMetrics: Metrics = {
   crmCall() {},
   rulesReload() {},
   decision() {},
+  recordDeliveryAttempt() {},
+  setDeliveryCircuit() {},
   render: async () => ({ contentType: 'text/plain', body: '' }),
 };
 

@@ -18,19 +18,19 @@ export interface RecordRoutesDeps {
   maxBodyBytes: number;
 }
 
-type Env = { Variables: AppVariables };
+export type Env = { Variables: AppVariables };
 
 const NO_STORE = { error: 'this deployment has no admin store' };
 /** The source written on DNC entries added through the admin API. */
 export const ADMIN_DNC_SOURCE = 'admin';
 
 /** The query or body parsed by its schema, or the 400 that says what is wrong. */
-function parsed<S extends z.ZodType>(c: Context<Env>, schema: S, input: unknown, what: string): { value: z.output<S> } | { refused: Response } {
+export function parsed<S extends z.ZodType>(c: Context<Env>, schema: S, input: unknown, what: string): { value: z.output<S> } | { refused: Response } {
   const result = schema.safeParse(input);
   return result.success ? { value: result.data } : { refused: c.json({ error: `invalid ${what}: ${issuesText(result.error)}` }, 400) };
 }
 
-async function jsonBody(c: Context<Env>, maxBytes: number): Promise<{ value: unknown } | { refused: Response }> {
+export async function jsonBody(c: Context<Env>, maxBytes: number): Promise<{ value: unknown } | { refused: Response }> {
   const body = await readBodyLimited(c.req.raw, maxBytes);
   if (!body.ok) return { refused: c.json({ error: body.reason === 'tooLarge' ? 'the body is too large' : 'the body must be UTF-8' }, body.reason === 'tooLarge' ? 413 : 400) };
   if (body.text.trim() === '') return { value: {} };
@@ -42,7 +42,7 @@ async function jsonBody(c: Context<Env>, maxBytes: number): Promise<{ value: unk
  * A phone in any form the template's country reads, as E.164: the campaign's template when one
  * is named, else the given template, else the first one.
  */
-function e164Of(rules: RulesProvider, phone: string, by: { campaignId?: number; templateId?: number }): { e164: string } | { error: string; status: 400 | 422 } {
+export function e164Of(rules: RulesProvider, phone: string, by: { campaignId?: number; templateId?: number }): { e164: string } | { error: string; status: 400 | 422 } {
   const dialer = rules.current().dialer;
   const campaign = by.campaignId ? dialer.campaigns.get(by.campaignId) : undefined;
   // a well-formed id naming nothing is a request the rules cannot serve, not a malformed one

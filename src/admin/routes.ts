@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Hono } from 'hono';
+import type { DeliveryAdminStore } from '../forward/delivery-admin.js';
 import type { ApiKeyRegistry } from '../http/api-keys.js';
 import { readJsonLimited } from '../http/json-body.js';
 import type { AppVariables } from '../http/request-log.js';
@@ -7,6 +8,7 @@ import type { CrmCaller } from '../pipeline/duplicate-check.js';
 import { dryRunTable } from '../pipeline/dry-run.js';
 import type { RulesProvider } from '../ruleset/rules-holder.js';
 import { adminAuth } from './admin-auth.js';
+import { createDeliveryRoutes } from './delivery-routes.js';
 import { adminPage } from './ui-page.js';
 import type { AdminStore } from './ports.js';
 import { createRecordRoutes } from './record-routes.js';
@@ -19,6 +21,8 @@ export interface AdminServices {
   store: AdminStore;
   apiKeys: ApiKeyRegistry;
   editor?: RuleEditor;
+  /** deliveries to the dialer (SPEC 10.3) */
+  deliveries?: DeliveryAdminStore;
 }
 
 export interface AdminDeps {
@@ -70,5 +74,6 @@ export function createAdminRoutes(deps: AdminDeps): Hono<Env> {
   const services = deps.services;
   routes.route('/', createRuleRoutes({ editor: services?.editor, store: services?.store, actor, maxBodyBytes: deps.maxBodyBytes }));
   routes.route('/', createRecordRoutes({ rules: deps.rules, store: services?.store, apiKeys: services?.apiKeys, actor, maxBodyBytes: deps.maxBodyBytes }));
+  routes.route('/', createDeliveryRoutes({ rules: deps.rules, store: services?.deliveries, actor, maxBodyBytes: deps.maxBodyBytes }));
   return routes;
 }

@@ -122,6 +122,65 @@ export const auditEntry = z.object({
 });
 export const auditPage = z.object({ offset: z.number(), limit: z.number(), total: z.number(), entries: z.array(auditEntry) });
 
+const deliveryState = z.enum(['queued', 'delivered', 'refused', 'dead']);
+const attemptOutcome = z.enum(['delivered', 'refused', 'retry', 'dead', 'unknown']).meta({ description: '`unknown`: a network error or timeout (the dialer may have acted)' });
+const deliveryId = z.string().regex(/^[1-9]\d{0,17}$/, 'expected a delivery id');
+
+/** GET /admin/deliveries: newest first; `phone` in any form the template's country parses */
+export const deliveriesQuery = z
+  .object({
+    destination: z.string().min(1).max(200).optional(),
+    state: deliveryState.optional(),
+    leadId: z.string().regex(/^[1-9]\d{0,17}$/, 'expected a lead id').optional(),
+    /** the lead's phones, or a DNC delivery's number */
+    phone: z.string().min(1).max(64).optional(),
+    /** whose country reads a national `phone`; default the first template */
+    templateId: digits(2 ** 31 - 1).optional(),
+    ...page,
+  })
+  .strict();
+
+export const deliveryIdParam = z.object({ id: deliveryId });
+
+export const deliverySummary = z.object({
+  id: z.string(),
+  leadId: z.string().nullable().meta({ description: 'null for a DNC delivery' }),
+  destination: z.string(),
+  event: z.enum(['insert', 'update', 'dnc']),
+  state: deliveryState,
+  attemptCount: z.number().meta({ description: 'attempts since it was last queued (a retry starts again at 0; the history keeps every attempt)' }),
+  dialerLeadId: z.string().nullable().meta({ description: "the dialer's id of the lead, once it answered one" }),
+  lastOutcome: attemptOutcome.nullable(),
+  lastAnswer: z.string().nullable(),
+  nextAttemptAt: z.string().nullable().meta({ description: 'when it is due (queued only; otherwise null)' }),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export const deliveriesPage = z.object({ total: z.number(), deliveries: z.array(deliverySummary) });
+export const deliveryAttempt = z.object({
+  at: z.string(),
+  request: z.unknown().meta({ description: 'the request as sent, secrets redacted' }),
+  status: z.number().nullable().meta({ description: 'HTTP status; null when no answer came' }),
+  answer: z.string().nullable(),
+  outcome: attemptOutcome,
+  latencyMs: z.number(),
+});
+export const deliveryDetail = deliverySummary.extend({ attempts: z.array(deliveryAttempt) });
+export const deliveryRetried = z.object({ id: z.string(), state: z.literal('queued') });
+
+/** POST /admin/deliveries/retry: at least one of state, destination, from (checked by the route) */
+export const deliveriesRetryBody = z
+  .object({
+    state: z.enum(['dead', 'refused']).optional().meta({ description: 'absent: dead and refused' }),
+    destination: z.string().min(1).max(200).optional(),
+    /** created at or after (ISO 8601 with offset) */
+    from: instant.optional(),
+    /** created before */
+    to: instant.optional(),
+  })
+  .strict();
+export const deliveriesRetried = z.object({ retried: z.number().meta({ description: 'how many deliveries were put back in the queue' }) });
+
 /** "limit: expected a whole number; from: Invalid ISO datetime" */
 export function issuesText(error: z.ZodError): string {
   return error.issues.map((i) => (i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');

@@ -62,6 +62,15 @@ const HTML = `<!doctype html>
   <table><thead><tr><th>row</th><th>key</th><th>values found</th><th>matched</th></tr></thead><tbody id="rows"></tbody></table>
   <pre id="decision"></pre>
 </section>
+<section>
+  <h2>Deliveries to the dialer</h2>
+  <label>Lead id <input id="delivery-lead" size="10" inputmode="numeric"></label>
+  <label>Phone <input id="delivery-phone" size="16" placeholder="0412 345 678"></label>
+  <label>State <select id="delivery-state"><option value="">any</option><option>queued</option><option>delivered</option><option>refused</option><option>dead</option></select></label>
+  <button id="find-deliveries" type="button">Find</button>
+  <span id="deliveries-status" role="status"></span>
+  <table><thead><tr><th>id</th><th>lead</th><th>destination</th><th>event</th><th>state</th><th>attempts</th><th>dialer id</th><th>last answer</th><th></th></tr></thead><tbody id="deliveries"></tbody></table>
+</section>
 <script>${ADMIN_PAGE_SCRIPT}</script>
 </body>
 </html>
@@ -88,7 +97,7 @@ const HEADERS = {
   'cache-control': 'no-store',
 };
 
-/** GET /admin/ui: one self-contained page for editing rule files and trying the table. */
+/** GET /admin/ui: one self-contained page for editing rule files, trying the table and repairing deliveries. */
 export function adminPage(): { html: string; headers: Record<string, string> } {
   return { html: HTML, headers: HEADERS };
 }

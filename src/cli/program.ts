@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { defineDeliveriesCommand } from './deliveries/options.js';
 import { environmentHelp } from './env-help.js';
 import { defineInjectCommand } from './inject/options.js';
 import { applyConventions, processIo, type CliIo } from './usage.js';
@@ -73,6 +74,13 @@ export function buildProgram(io: CliIo, finish: (result: CliResult) => void): Co
     defineInjectCommand(io.env, async (options) => {
       const { runInject } = await import('./inject/command.js');
       finish(await runInject(options, io));
+    }),
+  );
+
+  program.addCommand(
+    defineDeliveriesCommand(io.env, async (options) => {
+      const { runDeliveries } = await import('./deliveries/command.js');
+      finish(await runDeliveries(options, io));
     }),
   );
 

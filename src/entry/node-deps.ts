@@ -13,7 +13,9 @@ import { countDecisions } from '../ops/decision-metrics.js';
 import { nodeRulesFolder } from '../ruleset/rules-folder.js';
 import type { RulesHolder, RulesProvider } from '../ruleset/rules-holder.js';
 import { createRulesReloader, type RulesReload } from '../ruleset/rules-reloader.js';
+import { cachedQueueStats } from '../ops/cached-queue-stats.js';
 import { createAdminStore } from '../store/admin-store.js';
+import { createDeliveryAdminStore } from '../store/delivery-admin-store.js';
 import { createIdempotencyStore } from '../store/idempotency-store.js';
 import { createLeadStore } from '../store/lead-store.js';
 import { createDeliveryStore } from '../store/delivery-store.js';
@@ -50,10 +52,12 @@ export function buildNodeDeps(parts: NodeDepsParts): AppDeps & {
     onWait: (ms) => metrics.gateWait(ms / 1000),
     onTimeout: () => metrics.gateTimeout(),
   });
+  const deliveryAdmin = createDeliveryAdminStore(parts.backend.runner);
   const metrics = createPromMetrics(
     {
       gate: () => gate.stats(),
       circuits: () => new Map([...parts.rules.current().connects.keys()].map((name) => [name, client.circuitState(name)])),
+      deliveryQueue: cachedQueueStats(() => deliveryAdmin.queueStats()),
     },
     { defaultMetrics: parts.defaultMetrics ?? false },
   );
@@ -87,7 +91,7 @@ export function buildNodeDeps(parts: NodeDepsParts): AppDeps & {
     docsAssets: createNodeDocsAssets(),
     // @hono/node-server hands each request's IncomingMessage over as c.env.incoming
     serverBodyStream: (c) => (c.env as { incoming?: IncomingMessage } | undefined)?.incoming,
-    admin: { store: adminStore, apiKeys, editor },
+    admin: { store: adminStore, apiKeys, editor, deliveries: deliveryAdmin },
     forwarding: deliveries,
     deliveries,
     reloader,

@@ -15,6 +15,8 @@ export function createIsolateMetrics(): Metrics {
     crmCall: ignore,
     rulesReload: ignore,
     decision: ignore,
+    recordDeliveryAttempt: ignore,
+    setDeliveryCircuit: ignore,
     render: async () => ({
       contentType: 'text/plain; version=0.0.4; charset=utf-8',
       body: '# leadgate on Cloudflare Workers exports no Prometheus metrics: use Workers Analytics and the request log\n',

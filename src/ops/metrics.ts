@@ -1,4 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { QueueStat } from '../forward/delivery-admin.js';
+import type { AttemptOutcome } from '../forward/ports.js';
 import type { GateStats } from '../pipeline/admission-gate.js';
 
 /** What the app reports; the Prometheus implementation below is the Node one. */
@@ -10,13 +12,23 @@ export interface Metrics {
   rulesReload(ok: boolean): void;
   /** one duplicate-check decision record written, by its outcome (created, skipped, dnc, ...) */
   decision(outcome: string): void;
+  /** one call to a dialer made by the delivery worker, by how it ended (SPEC 10.2 point 3) */
+  recordDeliveryAttempt(destination: string, outcome: AttemptOutcome, latencyMs: number): void;
+  /** the delivery worker's circuit breaker for a destination changed state */
+  setDeliveryCircuit(destination: string, state: CircuitState): void;
   render(): Promise<{ contentType: string; body: string }>;
 }
+
+export type CircuitState = 'closed' | 'half-open' | 'open';
 
 export interface MetricSources {
   gate: () => GateStats;
   /** circuit state per connect name: 0 closed, 1 half-open, 2 open */
-  circuits: () => ReadonlyMap<string, 'closed' | 'half-open' | 'open'>;
+  circuits: () => ReadonlyMap<string, CircuitState>;
+  /** the delivery queue per destination, read at scrape (cached: see cachedQueueStats) */
+  deliveryQueue?: () => Promise<readonly QueueStat[]>;
+  /** the scrape time, for the oldest queued age (tests pass a fixed one) */
+  now?: () => number;
 }
 
 const CIRCUIT_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
@@ -60,6 +72,7 @@ export function createPromMetrics(sources: MetricSources, options: { defaultMetr
       for (const [connect, state] of sources.circuits()) this.set({ connect }, CIRCUIT_VALUE[state]);
     },
   });
+  const delivery = deliveryMetrics(sources, registers);
   const reloads = new Counter({ name: 'leadgate_rules_reloads_total', help: 'Rule reloads by result', labelNames: ['result'], registers });
   const decisions = new Counter({ name: 'leadgate_decisions_total', help: 'Duplicate-check decisions recorded, by outcome', labelNames: ['outcome'], registers });
 
@@ -76,6 +89,55 @@ export function createPromMetrics(sources: MetricSources, options: { defaultMetr
     },
     rulesReload: (ok) => reloads.inc({ result: ok ? 'ok' : 'rejected' }),
     decision: (outcome) => decisions.inc({ outcome }),
+    recordDeliveryAttempt: delivery.attempt,
+    setDeliveryCircuit: delivery.circuit,
     render: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
+  };
+}
+
+/**
+ * Forwarding (SPEC 10.3): the queue per destination, read from the store at scrape; attempts,
+ * latency and the circuit, pushed by the delivery worker. A destination once seen keeps its queue
+ * series at 0 when its queue empties, so an alert on the age does not lose its series.
+ */
+function deliveryMetrics(sources: MetricSources, registers: Registry[]) {
+  const seen = new Set<string>();
+  const now = sources.now ?? Date.now;
+  const read = async (): Promise<readonly QueueStat[] | undefined> => (sources.deliveryQueue ? sources.deliveryQueue().catch(() => undefined) : []);
+  const queueGauge = (name: string, help: string, value: (stat: QueueStat | undefined) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['destination'],
+      registers,
+      async collect() {
+        const found = await read();
+        this.reset();
+        // the store did not answer: no value rather than a stale or made-up one
+        if (!found) return;
+        for (const stat of found) seen.add(stat.destination);
+        const byName = new Map(found.map((s) => [s.destination, s]));
+        for (const destination of seen) this.set({ destination }, value(byName.get(destination)));
+      },
+    });
+  queueGauge('leadgate_delivery_queue_depth', 'Deliveries queued per destination', (s) => s?.depth ?? 0);
+  queueGauge('leadgate_delivery_oldest_queued_age_seconds', 'Age of the oldest queued delivery per destination (0: none queued)', (s) =>
+    s?.oldestQueuedAt ? Math.max(0, (now() - s.oldestQueuedAt.getTime()) / 1000) : 0,
+  );
+  const attempts = new Counter({ name: 'leadgate_delivery_attempts_total', help: 'Delivery attempts by destination and outcome', labelNames: ['destination', 'outcome'], registers });
+  const latency = new Histogram({
+    name: 'leadgate_delivery_latency_seconds',
+    help: 'Delivery attempt latency by destination and outcome',
+    labelNames: ['destination', 'outcome'],
+    buckets: LATENCY_BUCKETS,
+    registers,
+  });
+  const circuit = new Gauge({ name: 'leadgate_delivery_circuit_state', help: 'Circuit breaker per destination: 0 closed, 1 half-open, 2 open', labelNames: ['destination'], registers });
+  return {
+    attempt(destination: string, outcome: AttemptOutcome, latencyMs: number) {
+      attempts.inc({ destination, outcome });
+      latency.observe({ destination, outcome }, latencyMs / 1000);
+    },
+    circuit: (destination: string, state: CircuitState) => circuit.set({ destination }, CIRCUIT_VALUE[state]),
   };
 }

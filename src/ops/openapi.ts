@@ -1,5 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { ADMIN_DOCS } from '../admin/docs.js';
+import { DELIVERY_DOCS } from '../admin/delivery-docs.js';
 import { DEMO_DOCS } from '../demo/schemas.js';
 import { CONVOSO_DOCS } from '../dialects/convoso/docs.js';
 import { HOOK_DOCS } from '../dialects/hooks/schemas.js';
@@ -15,7 +16,7 @@ export interface ApiDocOptions {
 
 /** Every documented route, module by module; a new route module adds its list here. */
 function routeDocs(options: ApiDocOptions): RouteDoc[] {
-  return [...NOOJEE_DOCS, ...CONVOSO_DOCS, ...HOOK_DOCS, ...ADMIN_DOCS, ...OPS_DOCS, ...(options.demo ? DEMO_DOCS : [])];
+  return [...NOOJEE_DOCS, ...CONVOSO_DOCS, ...HOOK_DOCS, ...ADMIN_DOCS, ...DELIVERY_DOCS, ...OPS_DOCS, ...(options.demo ? DEMO_DOCS : [])];
 }
 
 const DESCRIPTION = `leadgate is a lead-ingestion gateway for call centres. It speaks the Noojee Contact

@@ -8,7 +8,8 @@ const INSERT_AUDIT = `
 insert into audit_log (actor, action, target, before_sha256, after_sha256, detail, request_id)
 values ($1, $2, $3, $4, $5, $6::text::jsonb, $7)`;
 
-function writeAudit(runner: SqlRunner, e: AuditEntry) {
+/** One audit row; callers run it in the transaction of the change it records. */
+export function writeAudit(runner: SqlRunner, e: AuditEntry) {
   return runner.query(INSERT_AUDIT, [e.actor, e.action, e.target, e.beforeSha256 ?? null, e.afterSha256 ?? null, e.detail ? JSON.stringify(e.detail) : null, e.requestId ?? null]);
 }
 

@@ -27,6 +27,10 @@ const ROUTES: Array<[string, string, (string | object)?]> = [
   ['POST', '/admin/api-keys', {}],
   ['DELETE', '/admin/api-keys/1'],
   ['GET', '/admin/audit'],
+  ['GET', '/admin/deliveries'],
+  ['GET', '/admin/deliveries/1'],
+  ['POST', '/admin/deliveries/1/retry'],
+  ['POST', '/admin/deliveries/retry', { state: 'dead' }],
 ];
 
 describe('the admin bearer token', () => {

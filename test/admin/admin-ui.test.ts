@@ -7,6 +7,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAppWithCrm } from '../support/crm-rules.js';
 import type { FakeCrm } from '../support/fake-crm.js';
+import { deliveryState, insertDelivery, insertLead } from '../support/deliveries.js';
 import { ADMIN_TOKEN, type TestApp } from '../support/test-app.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -124,5 +125,38 @@ describe.skipIf(!runs)('the admin page in a real browser', () => {
     await expect.poll(() => fresh.textContent('#token-status')).toBe('failed: Failed to fetch');
     expect(errors).toEqual([]);
     await fresh.close();
+  }, 60_000);
+  it("shows a lead's deliveries (state, attempts, dialer id, last answer) and retries a dead one", async () => {
+    const db = t.backend.runner;
+    const lead = await insertLead(db, ['+61412400001']);
+    const other = await insertLead(db, ['+61412400002']);
+    const delivered = await insertDelivery(db, { leadId: lead, state: 'delivered', attemptCount: 1, dialerLeadId: 'D-5', lastAnswer: '{"code":0}' });
+    const dead = await insertDelivery(db, { leadId: lead, destination: 'crm2', state: 'dead', attemptCount: 48, lastAnswer: '<b>107</b>' });
+    await insertDelivery(db, { leadId: other, state: 'refused' });
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${base}/admin/ui`);
+    await page.fill('#token', ADMIN_TOKEN);
+    await page.click('#use-token');
+    await page.fill('#delivery-phone', '0412 400 001');
+    await page.click('#find-deliveries');
+    await expect.poll(() => page.textContent('#deliveries-status')).toBe('2 of 2, newest first');
+    const rows = () => page.$$eval('#deliveries tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+    expect(await rows()).toEqual([
+      [dead, lead, 'crm2', 'insert', 'dead', '48', '-', '<b>107</b>', 'Retry'],
+      [delivered, lead, 'pbx', 'insert', 'delivered', '1', 'D-5', '{"code":0}', ''],
+    ]);
+    await page.click(`#deliveries tr[data-id="${dead}"] button`);
+    await expect.poll(() => page.textContent('#deliveries-status')).toBe(`delivery ${dead} is queued again`);
+    expect((await rows())[0]).toEqual([dead, lead, 'crm2', 'insert', 'queued', '0', '-', '<b>107</b>', '']);
+    expect(await deliveryState(db, dead)).toMatchObject({ state: 'queued', attemptCount: 0 });
+    expect((await db.query<{ action: string; target: string }>('select action, target from audit_log order by id desc limit 1'))[0]).toEqual({ action: 'POST /admin/deliveries/{id}/retry', target: dead });
+
+    await page.fill('#delivery-phone', '');
+    await page.fill('#delivery-lead', 'x');
+    await page.click('#find-deliveries');
+    await expect.poll(() => page.textContent('#deliveries-status')).toBe('invalid query: leadId: expected a lead id');
+    expect(await rows()).toEqual([]);
+    expect(errors).toEqual([]);
   }, 60_000);
 });

@@ -17,7 +17,7 @@ interface HelpCase {
 }
 
 const COMMANDS: HelpCase[] = [
-  { path: [], usage: 'Usage: leadgate [options] [command]', mentions: ['-V, --version', 'serve', 'rules', 'inject [options] <file>', 'migrate', 'help [command]', 'Exit codes:'] },
+  { path: [], usage: 'Usage: leadgate [options] [command]', mentions: ['-V, --version', 'serve', 'rules', 'inject [options] <file>', 'deliveries', 'migrate', 'help [command]', 'Exit codes:'] },
   {
     path: ['serve'],
     usage: 'Usage: leadgate serve [options]',
@@ -61,6 +61,17 @@ const COMMANDS: HelpCase[] = [
       'Re-running is safe',
       '  2  usage or configuration',
     ],
+  },
+  { path: ['deliveries'], usage: 'Usage: leadgate deliveries [options] [command]', mentions: ['list [options]', 'retry [options] [id]'] },
+  {
+    path: ['deliveries', 'list'],
+    usage: 'Usage: leadgate deliveries list [options]',
+    mentions: ['--state <state>', '--destination <name>', '--lead-id <id>', '--phone <phone>', '--limit <n>', '--offset <n>', '--url <url>', '(default: $LEADGATE_ADMIN_TOKEN)', '--json', 'Without --url, in this process', 'Exit codes:'],
+  },
+  {
+    path: ['deliveries', 'retry'],
+    usage: 'Usage: leadgate deliveries retry [options] [id]',
+    mentions: ['id', '--state <state>', '--destination <name>', '--from <time>', '--to <time>', '--url <url>', 'written to the audit log', 'Give one delivery id, or a filter with at least one'],
   },
   { path: ['migrate'], usage: 'Usage: leadgate migrate [options]', mentions: ['DATABASE_URL', 'exit 1 without it'] },
 ];

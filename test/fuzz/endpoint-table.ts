@@ -6,7 +6,19 @@
  */
 import { expect } from 'vitest';
 import type { z } from 'zod';
-import { apiKeyCreated, auditPage, decisionsPage, dncAdded, ruleErrors, ruleFilesList, ruleFileValid } from '../../src/admin/schemas.js';
+import {
+  apiKeyCreated,
+  auditPage,
+  decisionsPage,
+  deliveriesPage,
+  deliveriesRetried,
+  deliveryDetail,
+  deliveryRetried,
+  dncAdded,
+  ruleErrors,
+  ruleFilesList,
+  ruleFileValid,
+} from '../../src/admin/schemas.js';
 import { ADMIN_TOKEN, API_KEY, noojeeUrl } from '../support/test-app.js';
 import { isConvosoCode } from '../../src/dialects/convoso/codes.js';
 import { checkAdmin, checkConvoso, checkNoojeeBatch, checkNoojeeLead } from './answer-shapes.js';
@@ -270,6 +282,25 @@ export const ENDPOINTS: readonly EndpointRow[] = [
   },
   { ...adminRead, name: 'admin.decisions', path: '/admin/decisions', url: '/admin/decisions?limit=5', check: adminShape(decisionsPage) },
   { ...adminRead, name: 'admin.audit', path: '/admin/audit', url: '/admin/audit?limit=5', check: adminShape(auditPage) },
+  { ...adminRead, name: 'admin.deliveries', path: '/admin/deliveries', url: '/admin/deliveries?limit=5', check: adminShape(deliveriesPage) },
+  { ...adminRead, name: 'admin.deliveries.read', path: '/admin/deliveries/:id', url: '/admin/deliveries/1', check: adminShape(deliveryDetail) },
+  {
+    ...adminWrite,
+    name: 'admin.deliveries.retryOne',
+    path: '/admin/deliveries/:id/retry',
+    url: '/admin/deliveries/1/retry',
+    statuses: [200, 400, 401, 403, 404, 409, 503],
+    check: adminShape(deliveryRetried),
+  },
+  {
+    ...adminWrite,
+    name: 'admin.deliveries.retry',
+    path: '/admin/deliveries/retry',
+    url: '/admin/deliveries/retry',
+    statuses: [200, 400, 401, 403, 413, 503],
+    check: adminShape(deliveriesRetried),
+    wrap: (json) => `{"state":"dead","destination":${json}}`,
+  },
   {
     ...adminWrite,
     name: 'admin.rules.validate',

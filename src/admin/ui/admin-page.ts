@@ -15,6 +15,8 @@ interface RuleFileWritten { path: string; etag: string }
 interface Decision { source: string; rowIndex?: number; [key: string]: unknown }
 interface RuleTestRow { index: number; key: string; values: unknown[]; matched: boolean }
 interface RuleTestResult { decision: Decision; rows: RuleTestRow[]; crm?: Record<string, unknown> }
+interface Delivery { id: string; leadId: string | null; destination: string; event: string; state: string; attemptCount: number; dialerLeadId: string | null; lastAnswer: string | null }
+interface DeliveriesPage { total: number; deliveries: Delivery[] }
 
 interface ApiAnswer {
   status: number;
@@ -201,6 +203,50 @@ async function dryRun(): Promise<void> {
   }
 }
 
+const RETRYABLE = ['dead', 'refused'];
+
+async function findDeliveries(): Promise<void> {
+  const query = new URLSearchParams({ limit: '50' });
+  const lead = input('delivery-lead').value.trim();
+  const phone = input('delivery-phone').value.trim();
+  const state = byId('delivery-state', HTMLSelectElement).value;
+  if (lead) query.set('leadId', lead);
+  if (phone) query.set('phone', phone);
+  if (state) query.set('state', state);
+  const res = await api('GET', 'deliveries?' + query.toString());
+  const body = $('deliveries');
+  body.replaceChildren();
+  if (res.status !== 200) { setStatus('deliveries-status', errorOf(res.json) || 'cannot list deliveries (' + res.status + ')', 'error'); return; }
+  const page = res.json as DeliveriesPage;
+  setStatus('deliveries-status', page.total === 0 ? 'no deliveries match' : page.deliveries.length + ' of ' + page.total + ', newest first', 'ok');
+  for (const d of page.deliveries) {
+    const tr = document.createElement('tr');
+    tr.dataset.id = d.id;
+    for (const cell of [d.id, d.leadId || '-', d.destination, d.event, d.state, String(d.attemptCount), d.dialerLeadId || '-', d.lastAnswer || '-']) {
+      const td = document.createElement('td');
+      td.textContent = cell;
+      tr.append(td);
+    }
+    const action = document.createElement('td');
+    if (RETRYABLE.indexOf(d.state) >= 0) {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.textContent = 'Retry';
+      button.addEventListener('click', () => run('deliveries-status', () => retryDelivery(d.id)));
+      action.append(button);
+    }
+    tr.append(action);
+    body.append(tr);
+  }
+}
+
+async function retryDelivery(id: string): Promise<void> {
+  const res = await api('POST', 'deliveries/' + encodeURIComponent(id) + '/retry');
+  if (res.status !== 200) { setStatus('deliveries-status', errorOf(res.json) || 'retry failed (' + res.status + ')', 'error'); return; }
+  await findDeliveries();
+  setStatus('deliveries-status', 'delivery ' + id + ' is queued again', 'ok');
+}
+
 input('token').value = token();
 $('use-token').addEventListener('click', () => { sessionStorage.setItem(TOKEN_KEY, input('token').value.trim()); run('token-status', loadFiles); });
 textarea('editor').addEventListener('input', scheduleValidation);
@@ -208,4 +254,5 @@ $('save').addEventListener('click', () => run('save-status', save));
 $('reopen').addEventListener('click', () => { if (state.path && !state.isNew) { const path = state.path; run('save-status', () => openFile(path)); } });
 $('new-file').addEventListener('click', newFile);
 $('run-dry-run').addEventListener('click', () => run('dry-run-status', dryRun));
+$('find-deliveries').addEventListener('click', () => run('deliveries-status', findDeliveries));
 if (token()) run('token-status', loadFiles);
