@@ -173,13 +173,15 @@ describe('outcomes', () => {
 });
 
 describe('faults: never lost, never doubled', () => {
-  it('a dialer down for a while, then up: every lead delivered exactly once', async () => {
-    const { t, fake } = await setup({ batch: '1', maxConcurrency: '4' }, { concurrency: 8 });
+  it('a dialer down for a while, then up: the circuit opens, and every lead is delivered exactly once', async () => {
+    const { t, fake } = await setup({ batch: '1', maxConcurrency: '4', circuit: '{ failureThreshold: 3, openMs: 300 }' }, { concurrency: 8 });
     await fake.set({ down: 'refuse' });
     for (let i = 0; i < 10; i++) await postNoojee(t.app, 'insertLeadFast', { phone: phone() });
     t.deliveries.start();
-    await eventually('every lead attempted while down', async () => (await attempts(t)).length >= 10);
-    expect((await deliveries(t)).every((d) => d.state === 'queued' && d.uncertain)).toBe(true);
+    await eventually('the circuit opened', () => t.logLines.some((l) => l.includes('"delivery.circuit_opened"')));
+    // an open circuit stops the attempts: far fewer than one per lead
+    expect((await attempts(t)).length).toBeLessThan(10);
+    expect((await deliveries(t)).every((d) => d.state === 'queued')).toBe(true);
     await fake.set({ down: false });
     await eventually('all delivered', () => allDelivered(t, 10), 20_000);
     expect(fake.leads).toHaveLength(10);

@@ -62,8 +62,8 @@ const forward = (noojee: boolean) =>
 
 const retrySchema = z
   .strictObject({
-    firstDelayMs: z.number().int().min(100).max(86_400_000).default(120_000),
-    maxDelayMs: z.number().int().min(100).max(86_400_000).default(3_600_000),
+    firstDelayMs: z.number().int().min(10).max(86_400_000).default(120_000),
+    maxDelayMs: z.number().int().min(10).max(86_400_000).default(3_600_000),
     maxAttempts: z.number().int().min(1).max(10_000).default(48),
   })
   .refine((r) => r.maxDelayMs >= r.firstDelayMs, { path: ['maxDelayMs'], message: 'must be at least firstDelayMs' });
@@ -97,7 +97,7 @@ const common = {
   url: z.string().min(1, 'url must not be empty'),
   mode: z.enum(['queue', 'sync']).default('queue'),
   syncTimeoutMs: z.number().int().min(100).max(60_000).default(5000),
-  timeoutMs: z.number().int().min(1000).max(600_000).default(70_000),
+  timeoutMs: z.number().int().min(100).max(600_000).default(70_000),
   maxConcurrency: z.number().int().min(1).max(1024).default(2),
   /** 0: no limit */
   ratePerSecond: z.number().min(0).max(100_000).default(0),
