@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono';
 import type { Logger } from './lib/logger.js';
 import { createAdminRoutes, type AdminServices } from './admin/routes.js';
 import { createDemoCrmRoutes } from './demo/crm-routes.js';
+import { createDemoDialerRoutes } from './demo/dialer-routes.js';
 import { renderConvosoResult } from './dialects/convoso/render.js';
 import { createConvosoRoutes } from './dialects/convoso/routes.js';
 import { failure } from './pipeline/lead-result.js';
@@ -26,7 +27,7 @@ import type { RulesProvider } from './ruleset/rules-holder.js';
 export { NOOJEE_BASE };
 
 export interface AppConfig extends NoojeeConfig {
-  /** serve the demo CRM under /demo/crm */
+  /** serve the demo CRM under /demo/crm and the demo dialer under /demo/dialer */
   demo: boolean;
   /** bearer token for /admin; undefined switches the admin API off */
   adminToken: string | undefined;
@@ -104,6 +105,8 @@ export function createApp(deps: AppDeps): Hono<{ Variables: AppVariables }> {
     createAdminRoutes({ adminToken: deps.config.adminToken, rules: deps.rules, crm: deps.crm, maxBodyBytes: deps.config.maxBodyBytes, services: deps.admin }),
   );
   if (deps.config.demo) app.route('/demo/crm', createDemoCrmRoutes());
+  // the demo dialer checks its own apiKey: it sits outside the CampaignAPI's key check and idempotency
+  if (deps.config.demo) app.route('/demo/dialer', createDemoDialerRoutes());
   app.route('/', createDocsRoutes({ demo: deps.config.demo, assets: deps.docsAssets }));
 
   app.notFound((c) => c.json({ error: 'not found', path: c.req.path }, 404));

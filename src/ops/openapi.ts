@@ -1,6 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { ADMIN_DOCS } from '../admin/docs.js';
 import { DELIVERY_DOCS } from '../admin/delivery-docs.js';
+import { DEMO_DIALER_DOCS } from '../demo/dialer-schemas.js';
 import { DEMO_DOCS } from '../demo/schemas.js';
 import { CONVOSO_DOCS } from '../dialects/convoso/docs.js';
 import { HOOK_DOCS } from '../dialects/hooks/schemas.js';
@@ -10,13 +11,13 @@ import { OPS_DOCS } from './ops-docs.js';
 import { codeTable, type RouteDoc } from './route-doc.js';
 
 export interface ApiDocOptions {
-  /** the demo CRM routes are served (and so documented) only while the demo is on */
+  /** the demo CRM and dialer routes are served (and so documented) only while the demo is on */
   demo: boolean;
 }
 
 /** Every documented route, module by module; a new route module adds its list here. */
 function routeDocs(options: ApiDocOptions): RouteDoc[] {
-  return [...NOOJEE_DOCS, ...CONVOSO_DOCS, ...HOOK_DOCS, ...ADMIN_DOCS, ...DELIVERY_DOCS, ...OPS_DOCS, ...(options.demo ? DEMO_DOCS : [])];
+  return [...NOOJEE_DOCS, ...CONVOSO_DOCS, ...HOOK_DOCS, ...ADMIN_DOCS, ...DELIVERY_DOCS, ...OPS_DOCS, ...(options.demo ? [...DEMO_DOCS, ...DEMO_DIALER_DOCS] : [])];
 }
 
 const DESCRIPTION = `leadgate is a lead-ingestion gateway for call centres. It speaks the Noojee Contact
@@ -47,7 +48,12 @@ export function buildOpenApiDocument(options: ApiDocOptions): Record<string, unk
       { name: 'Admin', description: 'SPEC 7. `Authorization: Bearer $LEADGATE_ADMIN_TOKEN`.' },
       { name: 'Operations' },
       { name: 'Documentation' },
-      ...(options.demo ? [{ name: 'Demo CRM', description: 'Served while LEADGATE_DEMO is on.' }] : []),
+      ...(options.demo
+        ? [
+            { name: 'Demo CRM', description: 'Served while LEADGATE_DEMO is on.' },
+            { name: 'Demo dialer', description: 'Served while LEADGATE_DEMO is on; the shipped rules forward the demo campaign to it (SPEC 10.5).' },
+          ]
+        : []),
     ],
   });
   return document as unknown as Record<string, unknown>;
