@@ -40,9 +40,11 @@ export function startRulesScan(deps: RulesScanDeps): { stop(): void } {
       digest = digestOfFiles(await readRulesDir(deps.dir));
       failing = undefined;
     } catch (error) {
-      // a folder that cannot be read is logged once, not every interval
-      if (String(error) !== failing) deps.logger.warn({ event: 'rules.scan_failed', err: error }, 'the rules folder could not be read for the periodic check');
-      failing = String(error);
+      // A folder that cannot be read is logged once, not every interval. Judged by the error's
+      // code: a folder being removed fails first on a file inside it, then on itself (both ENOENT).
+      const reason = (error as { code?: unknown }).code ?? String(error);
+      if (String(reason) !== failing) deps.logger.warn({ event: 'rules.scan_failed', err: error }, 'the rules folder could not be read for the periodic check');
+      failing = String(reason);
       return;
     }
     if (digest === deps.known()) return;
