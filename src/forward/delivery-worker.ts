@@ -48,8 +48,8 @@ export interface DeliveryWorker {
   start(): void;
   /** Stops claiming; calls in flight get `graceMs` to finish, the rest stay queued (their leases run out). */
   stop(graceMs?: number): Promise<void>;
-  /** One claim round over every destination, awaiting its calls (the Workers scheduled handler). */
-  runOnce(): Promise<number>;
+  /** Claim rounds over every destination, awaiting their calls, until nothing is due or `budgetMs` is spent (Workers). */
+  runOnce(budgetMs?: number): Promise<number>;
   /** New work was queued: claim now rather than at the next poll. */
   nudge(): void;
   /** Sync mode: the first attempt of a lead's insert delivery, or `queued` when it does not come within `timeoutMs`. */
@@ -66,6 +66,8 @@ interface DestinationRun {
 /** Beyond the attempt's own timeout, how long a claim keeps its slot should its process die mid-call. */
 const LEASE_MARGIN_MS = 30_000;
 const SYNC_POLL_MS = 25;
+/** A Workers cron pass or waitUntil stops starting calls after this long. */
+const RUN_ONCE_BUDGET_MS = 20_000;
 
 export function limitsOf(destination: CompiledDestination, maxConcurrency = destination.maxConcurrency): ClaimLimits {
   return {
@@ -273,11 +275,17 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       await Promise.race([all, new Promise((resolve) => (grace = setTimeout(resolve, graceMs)))]);
       clearTimeout(grace);
     },
-    async runOnce() {
+    async runOnce(budgetMs = RUN_ONCE_BUDGET_MS) {
+      const until = now() + budgetMs;
+      let attempted = 0;
       await expandDnc();
-      const launched = (await Promise.all([...options.rules.current().destinations.keys()].map((name) => pump(name)))).flat();
-      const settled = await Promise.all(launched);
-      return settled.reduce((n, s) => n + s.length, 0);
+      // rounds of claims until nothing is due or the budget is spent (a cron pass has a deadline)
+      while (now() < until) {
+        const launched = (await Promise.all([...options.rules.current().destinations.keys()].map((name) => pump(name)))).flat();
+        if (launched.length === 0) break;
+        for (const settled of await Promise.all(launched)) attempted += settled.length;
+      }
+      return attempted;
     },
     nudge() {
       if (stopped) return;

@@ -182,6 +182,8 @@ describe('faults: never lost, never doubled', () => {
     // an open circuit stops the attempts: far fewer than one per lead
     expect((await attempts(t)).length).toBeLessThan(10);
     expect((await deliveries(t)).every((d) => d.state === 'queued')).toBe(true);
+    // the queue absorbs a dialer that is down: leadgate stays ready (SPEC 10.3)
+    expect((await t.app.request('/readyz')).status).toBe(200);
     await fake.set({ down: false });
     await eventually('all delivered', () => allDelivered(t, 10), 20_000);
     expect(fake.leads).toHaveLength(10);
