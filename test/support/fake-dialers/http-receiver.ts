@@ -1,4 +1,4 @@
-import { startFakeHttp, type RecordedRequest } from './server.js';
+import { pause, startFakeHttp, type DownMode, type RecordedRequest } from './server.js';
 
 /**
  * A loopback receiver for kind `http` destinations (SPEC 10.1): any JSON endpoint. It records
@@ -12,6 +12,8 @@ export interface ReceiverAnswer {
   /** an object is sent as JSON; a string as text */
   body: unknown;
   headers?: Record<string, string>;
+  /** wait this long before answering (a slow receiver) */
+  delayMs?: number;
 }
 
 export interface HttpReceiver {
@@ -21,21 +23,24 @@ export interface HttpReceiver {
   script(answers: ReceiverAnswer[]): void;
   /** the answer once the script is used up; null: the default ok */
   fallback: ReceiverAnswer | null;
+  /** `refuse`: connections are refused; `503`: every request answered 503; false: up */
+  setDown(mode: DownMode): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function startHttpReceiver(): Promise<HttpReceiver> {
   const queue: ReceiverAnswer[] = [];
   let count = 0;
-  const receiver: Omit<HttpReceiver, 'url' | 'requests' | 'close'> = {
+  const receiver: Omit<HttpReceiver, 'url' | 'requests' | 'setDown' | 'close'> = {
     script: (answers) => queue.push(...answers),
     fallback: null,
   };
   const http = await startFakeHttp(async (_request, reply) => {
     count += 1;
     const answer = queue.shift() ?? receiver.fallback ?? { status: 200, body: { status: 'ok', id: `R-${count}` } };
+    await pause(answer.delayMs ?? 0);
     const text = typeof answer.body === 'string';
     reply.send(answer.status, { 'content-type': text ? 'text/plain' : 'application/json', ...answer.headers }, text ? (answer.body as string) : JSON.stringify(answer.body));
   }, false);
-  return Object.assign(receiver, { url: `${http.url}/leads`, requests: http.requests, close: () => http.close() });
+  return Object.assign(receiver, { url: `${http.url}/leads`, requests: http.requests, setDown: http.setDown, close: () => http.close() });
 }
