@@ -139,4 +139,19 @@ describe('secrets', () => {
       expect(text).not.toContain(FEED);
     }
   });
+
+  it('a receiver that echoes the headers it was sent: the answer kept has them redacted, also where it is cut to size', async () => {
+    // the attempt record keeps 2000 characters: the first secret straddles that cut
+    const { row } = await forward([{ status: 200, body: `${'x'.repeat(1995)}${FEED} ${BEARER}` }]);
+    expect(row.state).toBe('refused');
+    const [kept] = await t.backend.runner.query<{ answer: string; last_answer: string }>(
+      'select a.answer, d.last_answer from delivery_attempts a join deliveries d on d.id = a.delivery_id where d.id = $1::bigint',
+      [row.id],
+    );
+    for (const text of [kept!.answer, kept!.last_answer, t.logLines.join('\n')]) {
+      expect(text).not.toContain(FEED.slice(0, 5));
+      expect(text).not.toContain('hook-s3');
+    }
+    expect(kept!.answer).toMatch(/^x{1995}\[REDA$/);
+  });
 });

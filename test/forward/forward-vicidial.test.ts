@@ -24,13 +24,13 @@ afterEach(async () => {
   for (const close of open.splice(0).reverse()) await close();
 });
 
-async function setup(settings: Record<string, string> = {}, fakeOptions: VicidialOptions = {}): Promise<Setup> {
+async function setup(settings: Record<string, string> = {}, fakeOptions: VicidialOptions = {}, pass = PASS): Promise<Setup> {
   const fake = await startFakeVicidial({ user: USER, pass: PASS, ...fakeOptions });
   open.push(() => fake.close());
   const credentials = { user: '${env:VD_USER}', pass: '${env:VD_PASS}', source: '${env:VD_SOURCE}' };
   const rules = await rulesWithDestinations({ vici: destinationYaml('vicidial', fake.url, credentials, settings) });
   open.push(() => rules.remove());
-  const t = await createTestApp({ rulesDir: rules.dir, env: { VD_USER: USER, VD_PASS: PASS, VD_SOURCE: SOURCE }, deliveryPollMs: 20 });
+  const t = await createTestApp({ rulesDir: rules.dir, env: { VD_USER: USER, VD_PASS: pass, VD_SOURCE: SOURCE }, deliveryPollMs: 20 });
   open.push(() => t.close());
   return { t, fake };
 }
@@ -171,5 +171,21 @@ describe('answers', () => {
     expect(stored).toContain('add_lead');
     expect(stored).not.toContain(PASS);
     expect(t.logLines.join('\n')).not.toContain(PASS);
+  });
+
+  it('a login the dialer refuses echoes the pass leadgate sent: it is redacted from the answer kept, the log and the admin API', async () => {
+    const stale = 'vd-stale-pass-71';
+    const { t, fake } = await setup({}, {}, stale);
+    await postNoojee(t.app, 'insertLeadFast', { phone: phone() });
+    t.deliveries.start();
+    await eventually('dead', () => allSettled(t, 1, 'dead'));
+    expect(form(fake, 0).pass).toBe(stale);
+    const [row] = await t.backend.runner.query<{ id: string; last_answer: string }>('select id::text, last_answer from deliveries');
+    // the dialer's words stay readable; only the credentials (user and pass alike) go
+    expect(row!.last_answer).toMatch(/^ERROR: Login incorrect, please try again: \|\[REDACTED\]\|\[REDACTED\]\|BAD\|/);
+    const stored = JSON.stringify(await t.backend.runner.query('select request, answer from delivery_attempts'));
+    const shown = (await admin(t.app, 'GET', `/admin/deliveries/${row!.id}`)).text;
+    const listed = (await admin(t.app, 'GET', '/admin/deliveries?state=dead')).text;
+    for (const text of [row!.last_answer, stored, shown, listed, t.logLines.join('\n')]) expect(text).not.toContain(stale);
   });
 });
