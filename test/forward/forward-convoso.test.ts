@@ -138,6 +138,18 @@ describe('DNC forwarding', () => {
     expect((await deliveries(t)).filter((d) => d.event === 'dnc').every((d) => d.lead_id === null)).toBe(true);
   });
 
+  it('a campaign entry goes only to a destination routing that campaign, and as a global entry (the route names no dialer campaign)', async () => {
+    const { t, fake } = await setup({ forward: '[insert, dnc]' });
+    t.deliveries.start();
+    const routed = await convoso(t.app, 'dnc/insert', { phone_number: '412000888', phone_code: '61', campaign_id: '10' });
+    const notRouted = await convoso(t.app, 'dnc/insert', { phone_number: '412000999', phone_code: '61', campaign_id: '11' });
+    expect([routed.body.success, notRouted.body.success]).toEqual([true, true]);
+    await eventually('the campaign-10 entry delivered', () => allSettled(t, 1));
+    await new Promise((r) => setTimeout(r, 150));
+    expect(await deliveries(t)).toHaveLength(1);
+    expect(fake.dnc.map((e) => [e.phone_number, e.campaign_id])).toEqual([['412000888', '0']]);
+  });
+
   it('a number the dialer already holds (6008 on /v1/dnc/insert) counts as delivered', async () => {
     const { t, fake } = await setup({ forward: '[insert, dnc]' });
     const p = phone();
@@ -317,5 +329,20 @@ describe('the admin API over real deliveries', () => {
     expect((after.json.attempts as Array<{ outcome: string }>).map((a) => a.outcome)).toEqual(['dead', 'delivered']);
     const audit = await t.backend.runner.query<{ action: string; target: string }>(`select action, target from audit_log where action like '%deliveries%'`);
     expect(audit).toEqual([{ action: 'POST /admin/deliveries/{id}/retry', target: id }]);
+  });
+
+  it('a bulk retry of refused deliveries of one destination puts them back, and they are delivered', async () => {
+    const { t, fake } = await setup();
+    await fake.set({ answerOverride: { answer: { status: 200, body: { success: false, code: 6009, text: 'The phone number already exists' } }, times: 2 } });
+    await postNoojee(t.app, 'insertLeadFast', { phone: phone() });
+    await postNoojee(t.app, 'insertLeadFast', { phone: phone() });
+    t.deliveries.start();
+    await eventually('both refused', () => allSettled(t, 2, 'refused'));
+    const other = await admin(t.app, 'POST', '/admin/deliveries/retry', { body: { state: 'refused', destination: 'elsewhere' } });
+    expect(other.json).toEqual({ retried: 0 });
+    const retried = await admin(t.app, 'POST', '/admin/deliveries/retry', { body: { state: 'refused', destination: DESTINATION } });
+    expect(retried.json).toEqual({ retried: 2 });
+    await eventually('both delivered', () => allSettled(t, 2));
+    expect(fake.leads).toHaveLength(2);
   });
 });

@@ -138,6 +138,37 @@ describe('update_lead and add_dnc_phone', () => {
   });
 });
 
+describe('a route naming the dialer\'s campaign', () => {
+  it('add_lead carries it, and a campaign\'s DNC entry goes to that campaign\'s list', async () => {
+    const fake = await startFakeVicidial({ user: USER, pass: PASS });
+    open.push(() => fake.close());
+    const credentials = { user: '${env:VD_USER}', pass: '${env:VD_PASS}', source: '${env:VD_SOURCE}' };
+    const yaml = destinationYaml('vicidial', fake.url, credentials, { forward: '[insert, dnc]' }).replace('to: { listId: 5 }', 'to: { listId: 5, campaignId: TESTCAMP }');
+    const rules = await rulesWithDestinations({ vici: yaml });
+    open.push(() => rules.remove());
+    const t = await createTestApp({ rulesDir: rules.dir, env: { VD_USER: USER, VD_PASS: PASS, VD_SOURCE: SOURCE }, deliveryPollMs: 20 });
+    open.push(() => t.close());
+
+    const leadPhone = phone();
+    const campaignDnc = phone();
+    const globalDnc = phone();
+    await postNoojee(t.app, 'insertLeadFast', { phone: leadPhone });
+    expect((await admin(t.app, 'POST', '/admin/dnc', { body: { phone: campaignDnc, reason: 'campaign', campaignId: 10 } })).status).toBe(201);
+    expect((await admin(t.app, 'POST', '/admin/dnc', { body: { phone: globalDnc, reason: 'global' } })).status).toBe(201);
+    t.deliveries.start();
+    await eventually('the insert and both DNC entries delivered', () => allSettled(t, 3));
+    expect(fake.leads[0]).toMatchObject({ phone_number: atDialer(leadPhone), list_id: '5' });
+    expect(fake.requests.map((_r, i) => form(fake, i)).find((f) => f.function === 'add_lead')).toMatchObject({ campaign_id: 'TESTCAMP' });
+    expect(fake.dnc).toEqual(
+      expect.arrayContaining([
+        { phone_number: atDialer(campaignDnc), campaign_id: 'TESTCAMP' },
+        { phone_number: atDialer(globalDnc), campaign_id: 'SYSTEM_INTERNAL' },
+      ]),
+    );
+    expect(fake.dnc).toHaveLength(2);
+  });
+});
+
 describe('answers', () => {
   it.each(['documented', 'implementation'] as const)('USER DOES NOT HAVE PERMISSION (%s form) is dead after one attempt', async (style) => {
     const { t, fake } = await setup({}, { noPermission: true, style });
