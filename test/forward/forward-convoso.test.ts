@@ -178,6 +178,20 @@ describe('unknown outcomes: one lead at the dialer', () => {
     expect(row).toMatchObject({ dialer_lead_id: fake.leads[0]!.id, uncertain: false });
   });
 
+  it('an update queued behind an uncertain insert waits for it, then goes to the lead the search found', async () => {
+    const { t, fake } = await setup({ forward: '[insert, update]' });
+    await fake.set({ cutAfterInsert: 1 });
+    const p = phone();
+    await postNoojee(t.app, 'insertLeadFast', { phone: p, njExternalLeadId: 'cv-ext-9' });
+    await postNoojee(t.app, 'updateLeadFast', { phone: p, njExternalLeadId: 'cv-ext-9', njDisposition: 'SALE' }, { fAllocationId: null });
+    t.deliveries.start();
+    await eventually('insert and update delivered', () => allSettled(t, 2));
+    expect(paths(fake)).toEqual(['/v1/leads/insert', '/v1/leads/search', '/v1/leads/update']);
+    expect(form(fake.requests[2]!.body).lead_id).toBe(fake.leads[0]!.id);
+    expect(fake.leads).toHaveLength(1);
+    expect(fake.leads[0]!.status).toBe('SALE');
+  });
+
   it('the dialer never got it (connection refused): the search finds nothing and the insert is sent again', async () => {
     const { t, fake } = await setup({ circuit: '{ failureThreshold: 50, openMs: 1000 }' });
     await fake.set({ down: 'refuse' });
