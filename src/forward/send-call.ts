@@ -1,5 +1,6 @@
 import { CrmTransportError, describeError, type CrmTransport } from '../crm/transport.js';
 import { UnsendableDeliveryError, type DialerAnswer, type DialerKind } from './kinds/dialer-kind.js';
+import { redactDialerText } from './kinds/redact-request.js';
 import type { AttemptResult, ClaimedDelivery, CompiledDestination, DialerRequest } from './ports.js';
 
 /** A dialer's answer larger than this is not read (it is an error page, not an answer). */
@@ -25,7 +26,8 @@ async function exchange(transport: CrmTransport, destination: CompiledDestinatio
     maxResponseBytes: MAX_ANSWER_BYTES,
     allowPrivateNetwork: destination.allowPrivateNetwork,
   });
-  return { status: response.status, headers: response.headers, body: decoder.decode(response.body), receivedAtMs: Date.now() };
+  const body = decoder.decode(response.body);
+  return { status: response.status, headers: response.headers, body, shown: redactDialerText(destination, body), receivedAtMs: Date.now() };
 }
 
 /**
@@ -41,8 +43,17 @@ function failed(error: unknown, count: number): AttemptResult[] {
 /**
  * One call to the dialer for the deliveries of one claim. An insert whose last outcome was unknown
  * is first looked up where the kind can (Convoso, SPEC 10.2 point 4): found counts as delivered.
+ * The answers come back with the destination's secrets redacted: they are stored, logged, shown
+ * by the admin API and quoted to a sync-mode caller, and a dialer may echo what it was sent.
  */
 export async function sendCall(transport: CrmTransport, kind: DialerKind, destination: CompiledDestination, deliveries: readonly ClaimedDelivery[], now: () => number): Promise<CallOutcome> {
+  const outcome = await callDialer(transport, kind, destination, deliveries, now);
+  // the answer body was redacted before it was cut to size; this catches the rest (a batch's per-lead part, a network error)
+  for (const result of outcome.results) result.answer = redactDialerText(destination, result.answer);
+  return outcome;
+}
+
+async function callDialer(transport: CrmTransport, kind: DialerKind, destination: CompiledDestination, deliveries: readonly ClaimedDelivery[], now: () => number): Promise<CallOutcome> {
   const started = now();
   const first = deliveries[0]!;
   if (kind.lookup && deliveries.length === 1 && first.event === 'insert' && first.uncertain) {

@@ -25,20 +25,30 @@ export async function eventually(what: string, check: () => boolean | Promise<bo
 /**
  * A destination file for the tests: the fake's URL, the demo campaign's route, fast retries;
  * `settings` adds or replaces top-level keys (values as YAML text, e.g. `{ mode: 'sync' }`).
+ * Kind http: `credentials` are its headers, and the answer is read as `{"status":"ok","id":…}`
+ * unless `settings.http` says otherwise.
  */
 export function destinationYaml(kind: string, url: string, credentials: Record<string, string>, settings: Record<string, string> = {}): string {
   const to = kind === 'noojee' ? '{ templateId: 1, campaignId: 10, allocationId: 100 }' : kind === 'http' ? '{}' : '{ listId: 5 }';
   const top: Record<string, string> = {
     timeoutMs: '2000',
     retry: '{ firstDelayMs: 50, maxDelayMs: 200, maxAttempts: 20 }',
+    ...(kind === 'http' ? { http: '{ success: { key: "$.status", value: ok }, leadId: "$.id" }' } : {}),
     ...settings,
   };
+  const entries = Object.entries(credentials);
+  const credentialLines =
+    kind !== 'http'
+      ? entries.map(([k, v]) => `  ${k}: "${v}"`)
+      : entries.length === 0
+        ? ['  headers: {}']
+        : ['  headers:', ...entries.map(([k, v]) => `    ${k}: "${v}"`)];
   return [
     'version: 1',
     `kind: ${kind}`,
     `url: ${url}`,
     'credentials:',
-    ...Object.entries(credentials).map(([k, v]) => `  ${k}: "${v}"`),
+    ...credentialLines,
     'allowPrivateNetwork: true',
     'routes:',
     '  - match: { campaignId: 10 }',

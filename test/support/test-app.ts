@@ -25,6 +25,8 @@ export interface TestAppOptions {
   admission?: { slots: number; queueTimeoutMs: number };
   /** environment for `${env:NAME}` in connects */
   env?: Record<string, string | undefined>;
+  /** how often the delivery worker polls for due work (retries coming due, DNC fan-out); default 1 s */
+  deliveryPollMs?: number;
 }
 
 /** Captures log lines so tests can read what would have been logged. */
@@ -62,6 +64,7 @@ export async function createTestApp(options: TestAppOptions = {}) {
       adminToken: options.adminToken === null ? undefined : (options.adminToken ?? ADMIN_TOKEN),
     },
     admission: options.admission ?? { slots: 32, queueTimeoutMs: 60_000 },
+    deliveryPollMs: options.deliveryPollMs,
     // Only a folder the test made is editable: nothing may ever write to the shared fixtures.
     rulesFolder: options.rulesDir && options.rulesDir !== BASIC_RULES ? { dir: options.rulesDir, holder: rules, env: options.env } : undefined,
   });

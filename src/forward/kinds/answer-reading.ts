@@ -29,9 +29,9 @@ export interface ResultDetail {
   text?: string;
 }
 
-/** An AttemptResult for `answer`; a retry carries the answer's Retry-After. */
+/** An AttemptResult for `answer` (shown redacted where the worker redacted it); a retry carries the answer's Retry-After. */
 export function resultOf(outcome: AttemptOutcome, answer: DialerAnswer, detail: ResultDetail = {}): AttemptResult {
-  const result: AttemptResult = { outcome, status: answer.status, answer: clipAnswer(detail.text ?? answer.body) };
+  const result: AttemptResult = { outcome, status: answer.status, answer: clipAnswer(detail.text ?? answer.shown ?? answer.body) };
   if (detail.dialerLeadId !== undefined) result.dialerLeadId = detail.dialerLeadId;
   if (detail.dialerCode !== undefined) result.dialerCode = detail.dialerCode;
   if (outcome === 'retry') {

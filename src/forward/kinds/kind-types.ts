@@ -7,6 +7,12 @@ export interface DialerAnswer {
   /** header names in any case */
   headers: Readonly<Record<string, string | string[] | undefined>>;
   body: string;
+  /**
+   * The body with the destination's secrets redacted, for the attempt record (a dialer may echo
+   * what it was sent: VICIdial's failed login repeats the pass); absent: the body is shown as is.
+   * Redacted before it is cut to size, so a secret at the cut cannot leave a piece behind.
+   */
+  shown?: string;
   /** when the answer came (epoch ms): a Retry-After given as an HTTP date is counted from here */
   receivedAtMs: number;
 }

@@ -25,6 +25,11 @@ export function redactDialerRequest(
   return out;
 }
 
+/** `text` (a dialer's answer, an error message) with every credential and `${env:…}` value of the destination blanked. */
+export function redactDialerText(destination: CompiledDestination, text: string): string {
+  return redactSecrets(text, secretsOf(destination));
+}
+
 /** Every value to hide, longest first so that a secret inside another is not half-replaced. */
 function secretsOf(destination: CompiledDestination): string[] {
   const all = new Set([...destination.secrets, ...Object.values(destination.credentials)].filter((s) => s !== ''));
