@@ -1,8 +1,7 @@
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import type { DeliveryAdminStore, DeliveryAttemptRecord, DeliverySummary, RetryFilter } from '../forward/delivery-admin.js';
 import type { RulesProvider } from '../ruleset/rules-holder.js';
-import type { AuditEntry } from './ports.js';
-import { e164Of, jsonBody, parsed, type Env } from './record-routes.js';
+import { auditEntryFor, jsonBody, parsed, phoneFilter, type Env } from './record-routes.js';
 import { deliveriesQuery, deliveriesRetryBody, deliveryIdParam } from './schemas.js';
 
 export interface DeliveryRoutesDeps {
@@ -31,25 +30,16 @@ const attemptJson = (a: DeliveryAttemptRecord) => ({ ...a, at: a.at.toISOString(
 /** Deliveries to the dialer (SPEC 10.3): list, look at one with its attempts, put dead or refused ones back in the queue. */
 export function createDeliveryRoutes(deps: DeliveryRoutesDeps): Hono<Env> {
   const routes = new Hono<Env>();
-  const audit = (c: Context<Env>, action: string, target: string, detail?: Record<string, unknown>): AuditEntry => ({
-    actor: deps.actor,
-    action,
-    target,
-    ...(detail ? { detail } : {}),
-    requestId: c.get('requestId'),
-  });
+  const audit = auditEntryFor(deps.actor);
 
   routes.get('/deliveries', async (c) => {
     if (!deps.store) return c.json(NO_STORE, 501);
     const q = parsed(c, deliveriesQuery, c.req.query(), 'query');
     if ('refused' in q) return q.refused;
     const { phone, templateId, ...filter } = q.value;
-    let e164: string | undefined;
-    if (phone !== undefined) {
-      const normalised = e164Of(deps.rules, phone, { templateId });
-      if ('error' in normalised) return c.json({ error: normalised.error }, normalised.status);
-      e164 = normalised.e164;
-    }
+    const byPhone = phoneFilter(c, deps.rules, phone, templateId);
+    if ('refused' in byPhone) return byPhone.refused;
+    const { e164 } = byPhone;
     const found = await deps.store.list({ ...filter, phone: e164 });
     return c.json({ total: found.total, deliveries: found.deliveries.map(deliveryJson) });
   });

@@ -53,30 +53,39 @@ export function e164Of(rules: RulesProvider, phone: string, by: { campaignId?: n
   return result.kind === 'valid' ? { e164: result.e164 } : { error: `phone: '${phone}' is not a phone number (read with country ${template.country})`, status: 400 };
 }
 
-const iso = <T extends { createdAt: Date }>(entry: T) => ({ ...entry, createdAt: entry.createdAt.toISOString() });
-
-/** Decisions, DNC entries, API keys and the audit log (SPEC 7): validate, call the store, answer. */
-export function createRecordRoutes(deps: RecordRoutesDeps): Hono<Env> {
-  const routes = new Hono<Env>();
-  const audit = (c: Context<Env>, action: string, target: string, detail?: Record<string, unknown>): AuditEntry => ({
-    actor: deps.actor,
+/** The audit entry of an admin write by `actor`, with the request's id. */
+export const auditEntryFor =
+  (actor: string) =>
+  (c: Context<Env>, action: string, target: string, detail?: Record<string, unknown>): AuditEntry => ({
+    actor,
     action,
     target,
     ...(detail ? { detail } : {}),
     requestId: c.get('requestId'),
   });
 
+/** A list filter's optional phone, in any form the template's country parses: its E.164, or the refusal to answer. */
+export function phoneFilter(c: Context<Env>, rules: RulesProvider, phone: string | undefined, templateId: number | undefined): { e164: string | undefined } | { refused: Response } {
+  if (phone === undefined) return { e164: undefined };
+  const normalised = e164Of(rules, phone, { templateId });
+  return 'error' in normalised ? { refused: c.json({ error: normalised.error }, normalised.status) } : { e164: normalised.e164 };
+}
+
+const iso = <T extends { createdAt: Date }>(entry: T) => ({ ...entry, createdAt: entry.createdAt.toISOString() });
+
+/** Decisions, DNC entries, API keys and the audit log (SPEC 7): validate, call the store, answer. */
+export function createRecordRoutes(deps: RecordRoutesDeps): Hono<Env> {
+  const routes = new Hono<Env>();
+  const audit = auditEntryFor(deps.actor);
+
   routes.get('/decisions', async (c) => {
     if (!deps.store) return c.json(NO_STORE, 501);
     const q = parsed(c, decisionsQuery, c.req.query(), 'query');
     if ('refused' in q) return q.refused;
     const { phone, templateId, ...filter } = q.value;
-    let e164: string | undefined;
-    if (phone !== undefined) {
-      const normalised = e164Of(deps.rules, phone, { templateId });
-      if ('error' in normalised) return c.json({ error: normalised.error }, normalised.status);
-      e164 = normalised.e164;
-    }
+    const byPhone = phoneFilter(c, deps.rules, phone, templateId);
+    if ('refused' in byPhone) return byPhone.refused;
+    const { e164 } = byPhone;
     const found = await deps.store.findDecisions({ ...filter, e164 });
     return c.json({ offset: filter.offset, limit: filter.limit, total: found.total, entries: found.entries.map(iso) });
   });

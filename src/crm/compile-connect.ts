@@ -5,6 +5,7 @@ import { callDeadlineMs } from './backoff.js';
 import { connectSchema, type AdaptorRow } from './connect-schema.js';
 import { compileDateFormat, type DateFormatter } from './date-format.js';
 import { refusedHostReason } from './network-guard.js';
+import { parseHttpUrl } from './parse-http-url.js';
 
 /** A piece of the URL after the origin: literal text, or a `{field}` slot filled from the lead. */
 export type UrlPart = { literal: string; slot: 'path' | 'query' } | { field: string; slot: 'path' | 'query' };
@@ -129,22 +130,8 @@ function compileUrl(
     fields.push(field);
     return slotToken(fields.length - 1);
   });
-  const resolved = resolve(tokenised, 'url');
-  let url: URL;
-  try {
-    url = new URL(resolved);
-  } catch {
-    fail('url', 'not an absolute URL');
-    return undefined;
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    fail('url', `scheme must be http or https, not ${url.protocol.slice(0, -1)}`);
-    return undefined;
-  }
-  if (url.username || url.password) {
-    fail('url', 'credentials in the URL are not allowed; send them in a header');
-    return undefined;
-  }
+  const url = parseHttpUrl(resolve(tokenised, 'url'), 'send them in a header', fail);
+  if (!url) return undefined;
   const hasToken = (text: string): boolean => /__leadgate_slot_\d+__/.test(text);
   if (hasToken(url.host)) fail('url', 'lead-field slots may only appear in the path or the query, never in the host');
   if (hasToken(url.hash)) fail('url', 'lead-field slots may only appear in the path or the query, never in the fragment');

@@ -13,6 +13,7 @@ import { compileSafeRegex } from '../duplicate-check/safe-regex.js';
 import { envRefResolver, requireEnvRef } from '../env-refs.js';
 import { compileJsonPath, type CompiledPath } from '../jsonpath/compile.js';
 import { zodErrorToRuleErrors, type RuleError } from '../rule-error.js';
+import { parseHttpUrl } from '../../crm/parse-http-url.js';
 import { destinationSchema, type DestinationFile, type SuccessRow } from './schema.js';
 
 export type CompileDestinationResult = { ok: true; destination: CompiledDestination } | { ok: false; errors: RuleError[] };
@@ -85,22 +86,8 @@ export function compileDestination(
  * hold no query; kind http posts to it as written.
  */
 function compileUrl(spec: DestinationFile, resolve: Resolve, fail: Fail): string | undefined {
-  const text = resolve(spec.url, 'url');
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    fail('url', 'not an absolute URL');
-    return undefined;
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    fail('url', `scheme must be http or https, not ${url.protocol.slice(0, -1)}`);
-    return undefined;
-  }
-  if (url.username || url.password) {
-    fail('url', 'credentials in the URL are not allowed; put them under credentials');
-    return undefined;
-  }
+  const url = parseHttpUrl(resolve(spec.url, 'url'), 'put them under credentials', fail);
+  if (!url) return undefined;
   if (!spec.allowPrivateNetwork) {
     const reason = refusedHostReason(url.hostname);
     if (reason) fail('url', `${reason}; set allowPrivateNetwork: true to allow it`);
