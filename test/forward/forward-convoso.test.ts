@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { REDACTED } from '../../src/crm/build-request.js';
 import { admin } from '../support/admin.js';
 import { startFakeConvoso, type ConvosoOptions, type FakeConvoso } from '../support/fake-dialers/convoso.js';
-import { destinationYaml, eventually, rulesWithDestinations } from '../support/forwarding.js';
-import { createTestApp, postNoojee, type TestApp } from '../support/test-app.js';
+import { allInState, appWithDestination, deliveryRows, destinationYaml, eventually, openedThings } from '../support/forwarding.js';
+import { postNoojee, type TestApp } from '../support/test-app.js';
 import { convoso } from '../dialects/convoso/convoso-client.js';
 
 /*
@@ -21,18 +21,13 @@ interface Setup {
   fake: FakeConvoso;
 }
 
-const open: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const close of open.splice(0).reverse()) await close();
-});
+const opened = openedThings();
+afterEach(opened.closeAll);
 
 async function setup(settings: Record<string, string> = {}, fakeOptions: ConvosoOptions = {}, token = TOKEN): Promise<Setup> {
   const fake = await startFakeConvoso({ authToken: TOKEN, ...fakeOptions });
-  open.push(() => fake.close());
-  const rules = await rulesWithDestinations({ [DESTINATION]: destinationYaml('convoso', fake.url, { authToken: '${env:CV_TOKEN}' }, settings) });
-  open.push(() => rules.remove());
-  const t = await createTestApp({ rulesDir: rules.dir, env: { CV_TOKEN: token }, deliveryPollMs: 20 });
-  open.push(() => t.close());
+  opened.add(() => fake.close());
+  const t = await appWithDestination(opened, DESTINATION, destinationYaml('convoso', fake.url, { authToken: '${env:CV_TOKEN}' }, settings), { CV_TOKEN: token });
   return { t, fake };
 }
 
@@ -42,18 +37,12 @@ const phone = () => `0383${String(300000 + ((phoneSeq += 7) % 600000)).padStart(
 /** The same number as the fake stores it: national digits without the trunk 0. */
 const atDialer = (national: string) => national.slice(1);
 
-const deliveries = (t: TestApp) =>
-  t.backend.runner.query<{ id: string; lead_id: string | null; event: string; state: string; attempt_count: number; dialer_lead_id: string | null; last_outcome: string | null; uncertain: boolean }>(
-    `select id::text, lead_id::text, event, state, attempt_count, dialer_lead_id, last_outcome, uncertain from deliveries where state <> 'fanout' order by id`,
-  );
+const deliveries = deliveryRows;
 const attempts = (t: TestApp) =>
   t.backend.runner.query<{ delivery_id: string; outcome: string; request: unknown; status: number | null; at_ms: number }>(
     'select delivery_id::text, outcome, request, status, (extract(epoch from at) * 1000)::float8 as at_ms from delivery_attempts order by id',
   );
-const allSettled = async (t: TestApp, n: number, state = 'delivered') => {
-  const rows = await deliveries(t);
-  return rows.length === n && rows.every((r) => r.state === state);
-};
+const allSettled = allInState;
 const paths = (fake: FakeConvoso) => fake.requests.map((r) => r.path);
 const form = (body: string) => Object.fromEntries(new URLSearchParams(body));
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeNoojee, type FakeNoojee, type NoojeeOptions } from '../support/fake-dialers/noojee.js';
-import { destinationYaml, eventually, rulesWithDestinations } from '../support/forwarding.js';
-import { createTestApp, postNoojee, type TestApp } from '../support/test-app.js';
+import { allInState, appWithDestination, deliveryRows, destinationYaml, eventually, openedThings } from '../support/forwarding.js';
+import { postNoojee, type TestApp } from '../support/test-app.js';
 
 /*
  * Forwarding to a Noojee dialer end to end: leads in through leadgate's own Noojee endpoints,
@@ -17,36 +17,25 @@ interface Setup {
   fake: FakeNoojee;
 }
 
-const open: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const close of open.splice(0).reverse()) await close();
-});
+const opened = openedThings();
+afterEach(opened.closeAll);
 
 async function setup(settings: Record<string, string> = {}, fakeOptions: NoojeeOptions = {}): Promise<Setup> {
   const fake = await startFakeNoojee({ apiKey: SECRET, minCallMs: 5, dispositions: DISPOSITIONS, ...fakeOptions });
-  open.push(() => fake.close());
-  const rules = await rulesWithDestinations({ pbx: destinationYaml('noojee', fake.url, { apiKey: '${env:PBX_KEY}' }, settings) });
-  open.push(() => rules.remove());
-  const t = await createTestApp({ rulesDir: rules.dir, env: { PBX_KEY: SECRET } });
-  open.push(() => t.close());
+  opened.add(() => fake.close());
+  const t = await appWithDestination(opened, 'pbx', destinationYaml('noojee', fake.url, { apiKey: '${env:PBX_KEY}' }, settings), { PBX_KEY: SECRET });
   return { t, fake };
 }
 
 let phoneSeq = 0;
 const phone = () => `0383${String(200000 + ((phoneSeq += 7) % 800000)).padStart(6, '0')}`;
 
-const deliveries = (t: TestApp) =>
-  t.backend.runner.query<{ id: string; lead_id: string; event: string; state: string; attempt_count: number; dialer_lead_id: string | null; last_outcome: string | null; uncertain: boolean }>(
-    'select id::text, lead_id::text, event, state, attempt_count, dialer_lead_id, last_outcome, uncertain from deliveries order by id',
-  );
+const deliveries = deliveryRows;
 const attempts = (t: TestApp) =>
   t.backend.runner.query<{ delivery_id: string; outcome: string; request: unknown; answer: string | null; status: number | null }>(
     'select delivery_id::text, outcome, request, answer, status from delivery_attempts order by id',
   );
-const allDelivered = async (t: TestApp, n: number) => {
-  const rows = await deliveries(t);
-  return rows.length === n && rows.every((r) => r.state === 'delivered');
-};
+const allDelivered = (t: TestApp, n: number) => allInState(t, n);
 /** Every lead the fake holds, by the key leadgate sent: never two for one leadgate lead. */
 const keysAtDialer = (fake: FakeNoojee) => fake.leads.map((l) => l.externalId ?? '');
 

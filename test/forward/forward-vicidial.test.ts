@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { admin } from '../support/admin.js';
 import { startFakeVicidial, VICIDIAL_PATH, type FakeVicidial, type VicidialOptions } from '../support/fake-dialers/vicidial.js';
-import { destinationYaml, eventually, rulesWithDestinations } from '../support/forwarding.js';
-import { createTestApp, postNoojee, type TestApp } from '../support/test-app.js';
+import { allInState, appWithDestination, deliveryRows, destinationYaml, eventually, openedThings } from '../support/forwarding.js';
+import { postNoojee, type TestApp } from '../support/test-app.js';
 
 /*
  * Forwarding to a VICIdial system end to end: leads in through leadgate's Noojee endpoints, out
@@ -19,19 +19,14 @@ interface Setup {
   fake: FakeVicidial;
 }
 
-const open: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const close of open.splice(0).reverse()) await close();
-});
+const opened = openedThings();
+afterEach(opened.closeAll);
 
 async function setup(settings: Record<string, string> = {}, fakeOptions: VicidialOptions = {}, pass = PASS): Promise<Setup> {
   const fake = await startFakeVicidial({ user: USER, pass: PASS, ...fakeOptions });
-  open.push(() => fake.close());
+  opened.add(() => fake.close());
   const credentials = { user: '${env:VD_USER}', pass: '${env:VD_PASS}', source: '${env:VD_SOURCE}' };
-  const rules = await rulesWithDestinations({ vici: destinationYaml('vicidial', fake.url, credentials, settings) });
-  open.push(() => rules.remove());
-  const t = await createTestApp({ rulesDir: rules.dir, env: { VD_USER: USER, VD_PASS: pass, VD_SOURCE: SOURCE }, deliveryPollMs: 20 });
-  open.push(() => t.close());
+  const t = await appWithDestination(opened, 'vici', destinationYaml('vicidial', fake.url, credentials, settings), { VD_USER: USER, VD_PASS: pass, VD_SOURCE: SOURCE });
   return { t, fake };
 }
 
@@ -41,16 +36,10 @@ const phone = () => `0385${String(100000 + ((phoneSeq += 7) % 800000)).padStart(
 /** The same number as VICIdial keeps it: national digits without the trunk 0. */
 const atDialer = (national: string) => national.slice(1);
 
-const deliveries = (t: TestApp) =>
-  t.backend.runner.query<{ lead_id: string | null; event: string; state: string; dialer_lead_id: string | null; uncertain: boolean }>(
-    `select lead_id::text, event, state, dialer_lead_id, uncertain from deliveries where state <> 'fanout' order by id`,
-  );
+const deliveries = deliveryRows;
 const outcomes = async (t: TestApp) =>
   (await t.backend.runner.query<{ outcome: string }>('select outcome from delivery_attempts order by id')).map((a) => a.outcome);
-const allSettled = async (t: TestApp, n: number, state = 'delivered') => {
-  const rows = await deliveries(t);
-  return rows.length === n && rows.every((r) => r.state === state);
-};
+const allSettled = allInState;
 /** What a request asked for, as non_agent_api.php reads a POST form. */
 const form = (fake: FakeVicidial, i: number) => Object.fromEntries(new URLSearchParams(fake.requests[i]!.body));
 
@@ -141,13 +130,10 @@ describe('update_lead and add_dnc_phone', () => {
 describe('a route naming the dialer\'s campaign', () => {
   it('add_lead carries it, and a campaign\'s DNC entry goes to that campaign\'s list', async () => {
     const fake = await startFakeVicidial({ user: USER, pass: PASS });
-    open.push(() => fake.close());
+    opened.add(() => fake.close());
     const credentials = { user: '${env:VD_USER}', pass: '${env:VD_PASS}', source: '${env:VD_SOURCE}' };
     const yaml = destinationYaml('vicidial', fake.url, credentials, { forward: '[insert, dnc]' }).replace('to: { listId: 5 }', 'to: { listId: 5, campaignId: TESTCAMP }');
-    const rules = await rulesWithDestinations({ vici: yaml });
-    open.push(() => rules.remove());
-    const t = await createTestApp({ rulesDir: rules.dir, env: { VD_USER: USER, VD_PASS: PASS, VD_SOURCE: SOURCE }, deliveryPollMs: 20 });
-    open.push(() => t.close());
+    const t = await appWithDestination(opened, 'vici', yaml, { VD_USER: USER, VD_PASS: PASS, VD_SOURCE: SOURCE });
 
     const leadPhone = phone();
     const campaignDnc = phone();

@@ -1,7 +1,7 @@
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BASIC_RULES } from './test-app.js';
+import { BASIC_RULES, createTestApp, type TestApp } from './test-app.js';
 
 /** A rules folder: the basic fixture's dialer.yaml plus these `destinations/<name>.yaml` files. */
 export async function rulesWithDestinations(destinations: Record<string, string>): Promise<{ dir: string; remove(): Promise<void> }> {
@@ -56,4 +56,49 @@ export function destinationYaml(kind: string, url: string, credentials: Record<s
     ...Object.entries(top).map(([k, v]) => `${k}: ${v}`),
     '',
   ].join('\n');
+}
+
+/** Things a test opened, closed after it in reverse order (`afterEach(opened.closeAll)`). */
+export function openedThings() {
+  const open: Array<() => Promise<void>> = [];
+  return {
+    add(close: () => Promise<void>) {
+      open.push(close);
+    },
+    async closeAll() {
+      for (const close of open.splice(0).reverse()) await close();
+    },
+  };
+}
+
+/** The real app over a fresh store, its rules holding one destination file; the worker polls every 20 ms once started. */
+export async function appWithDestination(opened: ReturnType<typeof openedThings>, name: string, yaml: string, env: Record<string, string>): Promise<TestApp> {
+  const rules = await rulesWithDestinations({ [name]: yaml });
+  opened.add(() => rules.remove());
+  const t = await createTestApp({ rulesDir: rules.dir, env, deliveryPollMs: 20 });
+  opened.add(() => t.close());
+  return t;
+}
+
+export interface DeliveryRow {
+  id: string;
+  lead_id: string | null;
+  event: string;
+  state: string;
+  attempt_count: number;
+  dialer_lead_id: string | null;
+  last_outcome: string | null;
+  uncertain: boolean;
+}
+
+/** Every delivery (DNC fan-out rows left out), oldest first. */
+export const deliveryRows = (t: TestApp) =>
+  t.backend.runner.query<DeliveryRow>(
+    `select id::text, lead_id::text, event, state, attempt_count, dialer_lead_id, last_outcome, uncertain from deliveries where state <> 'fanout' order by id`,
+  );
+
+/** Exactly `n` deliveries, all in `state`. */
+export async function allInState(t: TestApp, n: number, state = 'delivered'): Promise<boolean> {
+  const rows = await deliveryRows(t);
+  return rows.length === n && rows.every((r) => r.state === state);
 }
