@@ -45,12 +45,18 @@ function zoneFormatter(timeZone: string): Intl.DateTimeFormat {
   return formatter;
 }
 
-/** Offset of `timeZone` from UTC at `instant`, in milliseconds. */
-function zoneOffsetMs(instant: number, timeZone: string): number {
+/** What the clocks in `timeZone` show at `instant`: year, month (1–12), day, hour, minute, second. */
+export function wallClockAt(instant: Date, timeZone: string): WallClock {
   const parts: Record<string, number> = {};
-  for (const part of zoneFormatter(timeZone).formatToParts(new Date(instant))) {
+  for (const part of zoneFormatter(timeZone).formatToParts(instant)) {
     if (part.type !== 'literal') parts[part.type] = Number(part.value);
   }
+  return { year: parts.year!, month: parts.month!, day: parts.day!, hour: parts.hour!, minute: parts.minute!, second: parts.second! };
+}
+
+/** Offset of `timeZone` from UTC at `instant`, in milliseconds. */
+function zoneOffsetMs(instant: number, timeZone: string): number {
+  const parts = wallClockAt(new Date(instant), timeZone);
   const asUtc = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);
   return asUtc - Math.floor(instant / 1000) * 1000;
 }

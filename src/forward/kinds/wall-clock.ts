@@ -1,3 +1,5 @@
+import { wallClockAt } from '../../leads/callback-date.js';
+
 /* Noojee's njCallBackDate: `yyyy/MM/dd HH:mm`, wall-clock time in the lead's contact-hours zone (seed 001). */
 
 const NOOJEE_FORM = /^(\d{4}\/\d{2}\/\d{2} \d{2}:\d{2})(:\d{2})?$/;
@@ -17,17 +19,9 @@ export function noojeeCallbackDate(value: Date | string, timeZone: string | unde
   return wallClockText(at, timeZone ?? 'UTC');
 }
 
+const two = (n: number) => String(n).padStart(2, '0');
+
 function wallClockText(at: Date, timeZone: string): string {
-  const parts: Record<string, string> = {};
-  const format = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-  });
-  for (const part of format.formatToParts(at)) parts[part.type] = part.value;
-  return `${parts.year}/${parts.month}/${parts.day} ${parts.hour}:${parts.minute}`;
+  const clock = wallClockAt(at, timeZone);
+  return `${clock.year}/${two(clock.month)}/${two(clock.day)} ${two(clock.hour)}:${two(clock.minute)}`;
 }
