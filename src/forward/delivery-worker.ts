@@ -105,7 +105,11 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   const now = options.now ?? Date.now;
   const runs = new Map<string, DestinationRun>();
   const inFlight = new Set<Promise<unknown>>();
-  const stopping = new AbortController();
+  // Not an AbortController: on Workers the worker is built during one request and its calls run in
+  // others, and workerd refuses to let a request listen to an AbortSignal another request created.
+  // Every call waits here a little there: its start time is the database's clock, ahead of workerd's.
+  const pacedStarts = new Set<() => void>();
+  let halted = false;
   let stopped = true;
   let timer: NodeJS.Timeout | undefined;
   let lastStoreWarning = 0;
@@ -134,17 +138,23 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     return run;
   }
 
+  /** Waits for a paced start; `stop()` ends the wait at once. */
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
-      if (ms <= 0 || stopping.signal.aborted) return resolve();
-      const t = setTimeout(resolve, ms);
-      stopping.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+      if (ms <= 0 || halted) return resolve();
+      const wake = () => {
+        clearTimeout(t);
+        pacedStarts.delete(wake);
+        resolve();
+      };
+      const t = setTimeout(wake, ms);
+      pacedStarts.add(wake);
     });
 
   async function attempt(destination: CompiledDestination, call: ClaimedCall, admission: Exclude<Admission, 'reject'>): Promise<DeliverySettlement[]> {
     await sleep(call.startAt - now());
     // stopping: a call still waiting for its paced start goes back to the queue unattempted
-    if (stopping.signal.aborted) {
+    if (halted) {
       await options.store.release(call.token).catch(() => {});
       return [];
     }
@@ -267,7 +277,8 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     async stop(graceMs = 10_000) {
       stopped = true;
       clearTimeout(timer);
-      stopping.abort();
+      halted = true;
+      for (const wake of [...pacedStarts]) wake();
       const all = Promise.allSettled([...inFlight]);
       let grace: NodeJS.Timeout | undefined;
       await Promise.race([all, new Promise((resolve) => (grace = setTimeout(resolve, graceMs)))]);
