@@ -48,8 +48,12 @@ export interface DeliveryWorker {
   start(): void;
   /** Stops claiming; calls in flight get `graceMs` to finish, the rest stay queued (their leases run out). */
   stop(graceMs?: number): Promise<void>;
-  /** One claim round over every destination, awaiting its calls (the Workers scheduled handler). */
-  runOnce(): Promise<number>;
+  /**
+   * Claim rounds over every destination, each awaiting its calls, until a round claims nothing or
+   * `budgetMs` has passed (calls already started still finish); answers the deliveries settled.
+   * Workers, which have no timers to come back with, run it after a request and in the cron pass.
+   */
+  runOnce(budgetMs?: number): Promise<number>;
   /** New work was queued: claim now rather than at the next poll. */
   nudge(): void;
   /** Sync mode: the first attempt of a lead's insert delivery, or `queued` when it does not come within `timeoutMs`. */
@@ -215,7 +219,21 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     return work;
   }
 
-  /** One claim for a destination; answers the calls it launched. */
+  /** One claim of a destination's due work (its limits counted by the store), launching its calls. */
+  async function claimAndLaunch(destination: CompiledDestination, run: DestinationRun): Promise<Array<Promise<DeliverySettlement[]>>> {
+    const admission = run.circuit.admit(now());
+    if (admission === 'reject') return [];
+    let calls: ClaimedCall[] = [];
+    try {
+      calls = await options.store.claim(destination.name, limitsOf(destination, admission === 'probe' ? Math.min(1, destination.maxConcurrency) : destination.maxConcurrency));
+    } catch (err) {
+      warnStore('delivery.claim_failed', err);
+    }
+    if (admission === 'probe' && calls.length === 0) run.circuit.record('probe', 'neutral', now(), destination.circuit);
+    return calls.map((call, i) => launch(destination, call, i === 0 ? admission : 'pass'));
+  }
+
+  /** One claim for a destination, at most one at a time in this process; answers the calls it launched. */
   async function pump(name: string): Promise<Array<Promise<DeliverySettlement[]>>> {
     const destination = options.rules.current().destinations.get(name);
     if (!destination) return [];
@@ -225,24 +243,35 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       return [];
     }
     if (run.inFlight >= destination.maxConcurrency) return [];
-    const admission = run.circuit.admit(now());
-    if (admission === 'reject') return [];
     run.claiming = true;
-    let calls: ClaimedCall[] = [];
+    let launched: Array<Promise<DeliverySettlement[]>>;
     try {
-      calls = await options.store.claim(name, limitsOf(destination, admission === 'probe' ? Math.min(1, destination.maxConcurrency) : destination.maxConcurrency));
-    } catch (err) {
-      warnStore('delivery.claim_failed', err);
+      launched = await claimAndLaunch(destination, run);
     } finally {
       run.claiming = false;
     }
-    if (admission === 'probe' && calls.length === 0) run.circuit.record('probe', 'neutral', now(), destination.circuit);
-    const launched = calls.map((call, i) => launch(destination, call, i === 0 ? admission : 'pass'));
-    if (!stopped && (run.again || (calls.length > 0 && run.inFlight < destination.maxConcurrency))) {
+    if (!stopped && (run.again || (launched.length > 0 && run.inFlight < destination.maxConcurrency))) {
       run.again = false;
       void pump(name);
     }
     return launched;
+  }
+
+  /**
+   * Claim rounds for one destination, each awaiting its calls, until a round claims nothing or
+   * `until` has passed. It bypasses pump's in-process gate: without timers (Workers) a claim
+   * skipped because another request's pass was claiming would never be made up, and the
+   * destination's limits are the store's to count anyway.
+   */
+  async function drain(name: string, until: number): Promise<number> {
+    let settled = 0;
+    for (;;) {
+      const destination = options.rules.current().destinations.get(name);
+      if (!destination) return settled;
+      const round = (await Promise.all(await claimAndLaunch(destination, runOf(name)))).flat();
+      settled += round.length;
+      if (round.length === 0 || now() >= until) return settled;
+    }
   }
 
   async function expandDnc(): Promise<void> {
@@ -284,11 +313,11 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       await Promise.race([all, new Promise((resolve) => (grace = setTimeout(resolve, graceMs)))]);
       clearTimeout(grace);
     },
-    async runOnce() {
+    async runOnce(budgetMs = 0) {
       await expandDnc();
-      const launched = (await Promise.all([...options.rules.current().destinations.keys()].map((name) => pump(name)))).flat();
-      const settled = await Promise.all(launched);
-      return settled.reduce((n, s) => n + s.length, 0);
+      const until = now() + budgetMs;
+      const settled = await Promise.all([...options.rules.current().destinations.keys()].map((name) => drain(name, until)));
+      return settled.reduce((n, s) => n + s, 0);
     },
     nudge() {
       if (stopped) return;
