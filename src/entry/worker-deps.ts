@@ -22,6 +22,13 @@ export interface WorkerDepsParts {
 }
 
 /**
+ * Every single lead written alone, by its own request: a group commit would write a waiting
+ * request's lead on another request's connection and resolve its promise from there, and workerd
+ * cancels a request left waiting on another's I/O ("would never generate a response").
+ */
+const NO_GROUP_COMMIT = { concurrentGroups: Number.POSITIVE_INFINITY, maxGroupSize: 1 };
+
+/**
  * The app's dependencies on Workers, built once per isolate: CRM calls over the platform fetch
  * (circuit breakers and per-connect limits live in the isolate), an admission gate per isolate,
  * no Prometheus registry.
@@ -29,7 +36,7 @@ export interface WorkerDepsParts {
 export function buildWorkerDeps(parts: WorkerDepsParts): AppDeps {
   const client = createCrmClient({ transport: createFetchTransport({ fetch: parts.fetch }), logger: parts.logger });
   return {
-    store: createLeadStore(parts.runner),
+    store: createLeadStore(parts.runner, { groupCommit: NO_GROUP_COMMIT }),
     crm: client,
     gate: createAdmissionGate(parts.admission),
     metrics: createIsolateMetrics(),

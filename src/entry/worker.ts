@@ -112,6 +112,14 @@ function isolateFor(env: WorkerBindings): { isolate: Isolate } | { error: Error 
   return built;
 }
 
+/**
+ * How long the delivery passes keep claiming: the first attempt after a request for 10 s of the
+ * 30 s that waitUntil may run; the cron pass for most of the minute until the next trigger. A
+ * round started within the budget finishes its calls (at most the destination's timeoutMs).
+ */
+const AFTER_REQUEST_BUDGET_MS = 10_000;
+const CRON_PASS_BUDGET_MS = 50_000;
+
 /** Hyperdrive pools the real connections, so a handful per request is enough (Cloudflare's advice). */
 function openSql(env: WorkerBindings): postgres.Sql {
   return postgres(env.HYPERDRIVE.connectionString, { max: 5, connect_timeout: 5, onnotice: () => {} });
@@ -129,7 +137,7 @@ export default {
       return await isolate.scope.run(postgresRunner(sql), () => isolate.fetch(request));
     } finally {
       // The answer does not wait for the dialer; the first attempt of what it queued runs after it.
-      const firstAttempt = isolate.takeNudge() ? isolate.scope.run(postgresRunner(sql), () => isolate.deliveries.runOnce()).catch(() => 0) : Promise.resolve(0);
+      const firstAttempt = isolate.takeNudge() ? isolate.scope.run(postgresRunner(sql), () => isolate.deliveries.runOnce(AFTER_REQUEST_BUDGET_MS)).catch(() => 0) : Promise.resolve(0);
       ctx.waitUntil(firstAttempt.finally(() => sql.end({ timeout: 5 })));
     }
   },
@@ -145,7 +153,7 @@ export default {
     const { scope, outbox, purge, deliveries } = state.isolate;
     const sql = openSql(env);
     try {
-      const passes = await scope.run(postgresRunner(sql), () => Promise.allSettled([outbox.runOnce(), purge.runOnce(), deliveries.runOnce()]));
+      const passes = await scope.run(postgresRunner(sql), () => Promise.allSettled([outbox.runOnce(), purge.runOnce(), deliveries.runOnce(CRON_PASS_BUDGET_MS)]));
       for (const pass of passes) if (pass.status === 'rejected') throw pass.reason;
     } finally {
       ctx.waitUntil(sql.end({ timeout: 5 }));

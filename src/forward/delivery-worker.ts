@@ -48,7 +48,11 @@ export interface DeliveryWorker {
   start(): void;
   /** Stops claiming; calls in flight get `graceMs` to finish, the rest stay queued (their leases run out). */
   stop(graceMs?: number): Promise<void>;
-  /** Claim rounds over every destination, awaiting their calls, until nothing is due or `budgetMs` is spent (Workers). */
+  /**
+   * Claim rounds over every destination, each awaiting its calls, until a round claims nothing or
+   * `budgetMs` has passed (calls already started still finish); answers the deliveries settled.
+   * Workers, which have no timers to come back with, run it after a request and in the cron pass.
+   */
   runOnce(budgetMs?: number): Promise<number>;
   /** New work was queued: claim now rather than at the next poll. */
   nudge(): void;
@@ -66,8 +70,6 @@ interface DestinationRun {
 /** Beyond the attempt's own timeout, how long a claim keeps its slot should its process die mid-call. */
 const LEASE_MARGIN_MS = 30_000;
 const SYNC_POLL_MS = 25;
-/** A Workers cron pass or waitUntil stops starting calls after this long. */
-const RUN_ONCE_BUDGET_MS = 20_000;
 
 export function limitsOf(destination: CompiledDestination, maxConcurrency = destination.maxConcurrency): ClaimLimits {
   return {
@@ -107,7 +109,11 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   const now = options.now ?? Date.now;
   const runs = new Map<string, DestinationRun>();
   const inFlight = new Set<Promise<unknown>>();
-  const stopping = new AbortController();
+  // Not an AbortController: on Workers the worker is built during one request and its calls run in
+  // others, and workerd refuses to let a request listen to an AbortSignal another request created.
+  // Every call waits here a little there: its start time is the database's clock, ahead of workerd's.
+  const pacedStarts = new Set<() => void>();
+  let halted = false;
   let stopped = true;
   let timer: NodeJS.Timeout | undefined;
   let lastStoreWarning = 0;
@@ -136,17 +142,23 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     return run;
   }
 
+  /** Waits for a paced start; `stop()` ends the wait at once. */
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
-      if (ms <= 0 || stopping.signal.aborted) return resolve();
-      const t = setTimeout(resolve, ms);
-      stopping.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+      if (ms <= 0 || halted) return resolve();
+      const wake = () => {
+        clearTimeout(t);
+        pacedStarts.delete(wake);
+        resolve();
+      };
+      const t = setTimeout(wake, ms);
+      pacedStarts.add(wake);
     });
 
   async function attempt(destination: CompiledDestination, call: ClaimedCall, admission: Exclude<Admission, 'reject'>): Promise<DeliverySettlement[]> {
     await sleep(call.startAt - now());
     // stopping: a call still waiting for its paced start goes back to the queue unattempted
-    if (stopping.signal.aborted) {
+    if (halted) {
       await options.store.release(call.token).catch(() => {});
       return [];
     }
@@ -207,7 +219,21 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     return work;
   }
 
-  /** One claim for a destination; answers the calls it launched. */
+  /** One claim of a destination's due work (its limits counted by the store), launching its calls. */
+  async function claimAndLaunch(destination: CompiledDestination, run: DestinationRun): Promise<Array<Promise<DeliverySettlement[]>>> {
+    const admission = run.circuit.admit(now());
+    if (admission === 'reject') return [];
+    let calls: ClaimedCall[] = [];
+    try {
+      calls = await options.store.claim(destination.name, limitsOf(destination, admission === 'probe' ? Math.min(1, destination.maxConcurrency) : destination.maxConcurrency));
+    } catch (err) {
+      warnStore('delivery.claim_failed', err);
+    }
+    if (admission === 'probe' && calls.length === 0) run.circuit.record('probe', 'neutral', now(), destination.circuit);
+    return calls.map((call, i) => launch(destination, call, i === 0 ? admission : 'pass'));
+  }
+
+  /** One claim for a destination, at most one at a time in this process; answers the calls it launched. */
   async function pump(name: string): Promise<Array<Promise<DeliverySettlement[]>>> {
     const destination = options.rules.current().destinations.get(name);
     if (!destination) return [];
@@ -217,24 +243,35 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       return [];
     }
     if (run.inFlight >= destination.maxConcurrency) return [];
-    const admission = run.circuit.admit(now());
-    if (admission === 'reject') return [];
     run.claiming = true;
-    let calls: ClaimedCall[] = [];
+    let launched: Array<Promise<DeliverySettlement[]>>;
     try {
-      calls = await options.store.claim(name, limitsOf(destination, admission === 'probe' ? Math.min(1, destination.maxConcurrency) : destination.maxConcurrency));
-    } catch (err) {
-      warnStore('delivery.claim_failed', err);
+      launched = await claimAndLaunch(destination, run);
     } finally {
       run.claiming = false;
     }
-    if (admission === 'probe' && calls.length === 0) run.circuit.record('probe', 'neutral', now(), destination.circuit);
-    const launched = calls.map((call, i) => launch(destination, call, i === 0 ? admission : 'pass'));
-    if (!stopped && (run.again || (calls.length > 0 && run.inFlight < destination.maxConcurrency))) {
+    if (!stopped && (run.again || (launched.length > 0 && run.inFlight < destination.maxConcurrency))) {
       run.again = false;
       void pump(name);
     }
     return launched;
+  }
+
+  /**
+   * Claim rounds for one destination, each awaiting its calls, until a round claims nothing or
+   * `until` has passed. It bypasses pump's in-process gate: without timers (Workers) a claim
+   * skipped because another request's pass was claiming would never be made up, and the
+   * destination's limits are the store's to count anyway.
+   */
+  async function drain(name: string, until: number): Promise<number> {
+    let settled = 0;
+    for (;;) {
+      const destination = options.rules.current().destinations.get(name);
+      if (!destination) return settled;
+      const round = (await Promise.all(await claimAndLaunch(destination, runOf(name)))).flat();
+      settled += round.length;
+      if (round.length === 0 || now() >= until) return settled;
+    }
   }
 
   async function expandDnc(): Promise<void> {
@@ -269,23 +306,18 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     async stop(graceMs = 10_000) {
       stopped = true;
       clearTimeout(timer);
-      stopping.abort();
+      halted = true;
+      for (const wake of [...pacedStarts]) wake();
       const all = Promise.allSettled([...inFlight]);
       let grace: NodeJS.Timeout | undefined;
       await Promise.race([all, new Promise((resolve) => (grace = setTimeout(resolve, graceMs)))]);
       clearTimeout(grace);
     },
-    async runOnce(budgetMs = RUN_ONCE_BUDGET_MS) {
-      const until = now() + budgetMs;
-      let attempted = 0;
+    async runOnce(budgetMs = 0) {
       await expandDnc();
-      // rounds of claims until nothing is due or the budget is spent (a cron pass has a deadline)
-      while (now() < until) {
-        const launched = (await Promise.all([...options.rules.current().destinations.keys()].map((name) => pump(name)))).flat();
-        if (launched.length === 0) break;
-        for (const settled of await Promise.all(launched)) attempted += settled.length;
-      }
-      return attempted;
+      const until = now() + budgetMs;
+      const settled = await Promise.all([...options.rules.current().destinations.keys()].map((name) => drain(name, until)));
+      return settled.reduce((n, s) => n + s, 0);
     },
     nudge() {
       if (stopped) return;
