@@ -162,13 +162,14 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   }
 
   /**
-   * A settle lost to a database restart is tried again for a while; if it never lands, the lease
-   * runs out and the deliveries are sent again as uncertain, which the dialer kinds make safe.
+   * A settle lost to a database restart is tried again for a while (telling the store so: the lost
+   * one may have committed before its connection died); if it never lands, the lease runs out and
+   * the deliveries are sent again as uncertain, which the dialer kinds make safe.
    */
   async function settleDurably(token: string, settlements: DeliverySettlement[]): Promise<void> {
     for (let tries = 0; ; tries += 1) {
       try {
-        return await options.store.settle(token, settlements);
+        return await options.store.settle(token, settlements, tries > 0);
       } catch (err) {
         if (tries >= 20) {
           options.logger.error({ event: 'delivery.settle_failed', err, deliveries: settlements.map((s) => s.id) }, 'could not record a delivery attempt; it will be retried as uncertain');
