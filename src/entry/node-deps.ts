@@ -35,6 +35,8 @@ export interface NodeDepsParts {
   rulesFolder?: { dir: string; holder: RulesHolder; env?: Record<string, string | undefined> };
   /** how long an unanswered Idempotency-Key claim holds its key (default DEFAULT_CLAIM_LEASE_MS) */
   idempotencyLeaseMs?: number;
+  /** beyond twice a destination's timeoutMs, how long a delivery claim outlives a process that died mid-call (default 30 s) */
+  deliveryLeaseMarginMs?: number;
 }
 
 export function buildNodeDeps(parts: NodeDepsParts): AppDeps & {
@@ -67,6 +69,7 @@ export function buildNodeDeps(parts: NodeDepsParts): AppDeps & {
     transport,
     logger: parts.logger,
     metrics,
+    leaseMarginMs: parts.deliveryLeaseMarginMs,
   });
   const adminStore = createAdminStore(parts.backend.runner);
   const apiKeys = createApiKeyRegistry({ store: adminStore, bootstrap: parts.config.isApiKey });

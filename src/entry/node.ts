@@ -143,6 +143,7 @@ async function startServices(env: Env, rawEnv: Record<string, string | undefined
       defaultMetrics: true,
       rulesFolder: { dir: env.RULES_DIR, holder: rules, env: rawEnv },
       idempotencyLeaseMs: env.LEADGATE_IDEMPOTENCY_LEASE_MS,
+      deliveryLeaseMarginMs: env.LEADGATE_DELIVERY_LEASE_MARGIN_MS,
     });
     const app = createApp(deps);
     const outbox = createOutboxWorker({ store: createOutboxStore(backend.runner), crm: deps.crm, rules, logger });

@@ -34,6 +34,8 @@ export interface DeliveryWorkerOptions {
   metrics?: DeliveryMetricsSink;
   /** how often idle destinations are polled for due work (deliveries made elsewhere, retries coming due) */
   pollMs?: number;
+  /** beyond twice the attempt timeout, how long a claim holds its slot should its process die mid-call (default 30 s) */
+  leaseMarginMs?: number;
   random?: () => number;
   now?: () => number;
 }
@@ -64,15 +66,15 @@ interface DestinationRun {
 }
 
 /** Beyond the attempt's own timeout, how long a claim keeps its slot should its process die mid-call. */
-const LEASE_MARGIN_MS = 30_000;
+export const DEFAULT_LEASE_MARGIN_MS = 30_000;
 const SYNC_POLL_MS = 25;
 
-export function limitsOf(destination: CompiledDestination, maxConcurrency = destination.maxConcurrency): ClaimLimits {
+export function limitsOf(destination: CompiledDestination, maxConcurrency = destination.maxConcurrency, leaseMarginMs = DEFAULT_LEASE_MARGIN_MS): ClaimLimits {
   return {
     maxConcurrency,
     ratePerSecond: destination.ratePerSecond,
     batch: destination.kind === 'noojee' ? destination.batch : 1,
-    leaseMs: destination.timeoutMs * 2 + LEASE_MARGIN_MS,
+    leaseMs: destination.timeoutMs * 2 + leaseMarginMs,
     horizonMs: 1000,
   };
 }
@@ -101,6 +103,7 @@ function healthOf(results: readonly AttemptResult[]): CallHealth {
  */
 export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWorker {
   const pollMs = options.pollMs ?? 1000;
+  const leaseMarginMs = options.leaseMarginMs ?? DEFAULT_LEASE_MARGIN_MS;
   const random = options.random ?? Math.random;
   const now = options.now ?? Date.now;
   const runs = new Map<string, DestinationRun>();
@@ -221,7 +224,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     run.claiming = true;
     let calls: ClaimedCall[] = [];
     try {
-      calls = await options.store.claim(name, limitsOf(destination, admission === 'probe' ? Math.min(1, destination.maxConcurrency) : destination.maxConcurrency));
+      calls = await options.store.claim(name, limitsOf(destination, admission === 'probe' ? Math.min(1, destination.maxConcurrency) : destination.maxConcurrency, leaseMarginMs));
     } catch (err) {
       warnStore('delivery.claim_failed', err);
     } finally {
@@ -294,7 +297,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
         if (admission === 'reject') return { kind: 'queued', destination: name };
         let claimed: Awaited<ReturnType<DeliveryStore['claimInsert']>>;
         try {
-          claimed = await options.store.claimInsert(leadId, name, limitsOf(destination));
+          claimed = await options.store.claimInsert(leadId, name, limitsOf(destination, destination.maxConcurrency, leaseMarginMs));
         } catch (err) {
           warnStore('delivery.claim_failed', err);
           return { kind: 'queued', destination: name };

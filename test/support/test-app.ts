@@ -25,6 +25,8 @@ export interface TestAppOptions {
   admission?: { slots: number; queueTimeoutMs: number };
   /** environment for `${env:NAME}` in connects */
   env?: Record<string, string | undefined>;
+  /** the delivery claims' lease beyond twice a destination's timeoutMs (default 30 s) */
+  deliveryLeaseMarginMs?: number;
 }
 
 /** Captures log lines so tests can read what would have been logged. */
@@ -64,6 +66,7 @@ export async function createTestApp(options: TestAppOptions = {}) {
     admission: options.admission ?? { slots: 32, queueTimeoutMs: 60_000 },
     // Only a folder the test made is editable: nothing may ever write to the shared fixtures.
     rulesFolder: options.rulesDir && options.rulesDir !== BASIC_RULES ? { dir: options.rulesDir, holder: rules, env: options.env } : undefined,
+    deliveryLeaseMarginMs: options.deliveryLeaseMarginMs,
   });
   const app = createApp(deps);
   return {
