@@ -48,7 +48,11 @@ export type SyncVerdict =
 
 export interface DeliveryWorker {
   start(): void;
-  /** Stops claiming; calls in flight get `graceMs` to finish, the rest stay queued (their leases run out). */
+  /**
+   * Stops claiming; calls in flight get `graceMs` to finish. Calls still out then are cut and
+   * recorded as unknown (queued, uncertain: the next process re-sends them safely); calls not
+   * started go back to the queue.
+   */
   stop(graceMs?: number): Promise<void>;
   /** One claim round over every destination, awaiting its calls (the Workers scheduled handler). */
   runOnce(): Promise<number>;
@@ -68,6 +72,19 @@ interface DestinationRun {
 /** Beyond the attempt's own timeout, how long a claim keeps its slot should its process die mid-call. */
 export const DEFAULT_LEASE_MARGIN_MS = 30_000;
 const SYNC_POLL_MS = 25;
+/** After a stop cut its calls, how long it waits for their outcomes to be recorded (a store that is down gets no longer). */
+const CUT_SETTLE_MS = 1000;
+
+/** Whether `work` ended within `ms`. */
+async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([work.then(() => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export function limitsOf(destination: CompiledDestination, maxConcurrency = destination.maxConcurrency, leaseMarginMs = DEFAULT_LEASE_MARGIN_MS): ClaimLimits {
   return {
@@ -108,7 +125,11 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   const now = options.now ?? Date.now;
   const runs = new Map<string, DestinationRun>();
   const inFlight = new Set<Promise<unknown>>();
+  /** claims under way: a stop waits for them, so the calls they take are handed back rather than left leased */
+  const claims = new Set<Promise<unknown>>();
   const stopping = new AbortController();
+  /** aborted when a stop's grace is over: the calls still out end as unknown */
+  const cut = new AbortController();
   let stopped = true;
   let timer: NodeJS.Timeout | undefined;
   let lastStoreWarning = 0;
@@ -152,7 +173,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       return [];
     }
     for (const delivery of call.deliveries) if (delivery.lead) describeLead(options.rules.current(), delivery.lead);
-    const outcome = await sendCall(options.transport, dialerKind(destination.kind), destination, call.deliveries, now);
+    const outcome = await sendCall(options.transport, dialerKind(destination.kind), destination, call.deliveries, now, cut.signal);
     const missing: AttemptResult = { outcome: 'unknown', status: null, answer: 'the dialer answered no result for this lead' };
     const settlements = call.deliveries.map((delivery, i) => settlementOf(destination, delivery, outcome.results[i] ?? missing, outcome, random));
     const run = runOf(destination.name);
@@ -223,12 +244,15 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     if (admission === 'reject') return [];
     run.claiming = true;
     let calls: ClaimedCall[] = [];
+    const claim = options.store.claim(name, limitsOf(destination, admission === 'probe' ? Math.min(1, destination.maxConcurrency) : destination.maxConcurrency, leaseMarginMs));
+    claims.add(claim);
     try {
-      calls = await options.store.claim(name, limitsOf(destination, admission === 'probe' ? Math.min(1, destination.maxConcurrency) : destination.maxConcurrency, leaseMarginMs));
+      calls = await claim;
     } catch (err) {
       warnStore('delivery.claim_failed', err);
     } finally {
       run.claiming = false;
+      claims.delete(claim);
     }
     if (admission === 'probe' && calls.length === 0) run.circuit.record('probe', 'neutral', now(), destination.circuit);
     const launched = calls.map((call, i) => launch(destination, call, i === 0 ? admission : 'pass'));
@@ -272,10 +296,13 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       stopped = true;
       clearTimeout(timer);
       stopping.abort();
-      const all = Promise.allSettled([...inFlight]);
-      let grace: NodeJS.Timeout | undefined;
-      await Promise.race([all, new Promise((resolve) => (grace = setTimeout(resolve, graceMs)))]);
-      clearTimeout(grace);
+      // a claim still under way launches its calls after this point; they see the abort and give their slots back
+      const drained = (async () => {
+        while (claims.size + inFlight.size > 0) await Promise.allSettled([...claims, ...inFlight]);
+      })();
+      if (await within(drained, graceMs)) return;
+      cut.abort();
+      await within(drained, CUT_SETTLE_MS);
     },
     async runOnce() {
       await expandDnc();

@@ -15,13 +15,14 @@ export interface CallOutcome {
 
 const decoder = new TextDecoder();
 
-async function exchange(transport: CrmTransport, destination: CompiledDestination, request: DialerRequest): Promise<DialerAnswer> {
+async function exchange(transport: CrmTransport, destination: CompiledDestination, request: DialerRequest, cut?: AbortSignal): Promise<DialerAnswer> {
+  const timeout = AbortSignal.timeout(destination.timeoutMs);
   const response = await transport.send({
     url: request.url,
     method: request.method,
     headers: request.headers,
     body: request.body,
-    signal: AbortSignal.timeout(destination.timeoutMs),
+    signal: cut ? AbortSignal.any([timeout, cut]) : timeout,
     maxResponseBytes: MAX_ANSWER_BYTES,
     allowPrivateNetwork: destination.allowPrivateNetwork,
   });
@@ -41,8 +42,16 @@ function failed(error: unknown, count: number): AttemptResult[] {
 /**
  * One call to the dialer for the deliveries of one claim. An insert whose last outcome was unknown
  * is first looked up where the kind can (Convoso, SPEC 10.2 point 4): found counts as delivered.
+ * `cut` ends the call early (a shutdown at its bound): its outcome is unknown, like a timeout's.
  */
-export async function sendCall(transport: CrmTransport, kind: DialerKind, destination: CompiledDestination, deliveries: readonly ClaimedDelivery[], now: () => number): Promise<CallOutcome> {
+export async function sendCall(
+  transport: CrmTransport,
+  kind: DialerKind,
+  destination: CompiledDestination,
+  deliveries: readonly ClaimedDelivery[],
+  now: () => number,
+  cut?: AbortSignal,
+): Promise<CallOutcome> {
   const started = now();
   const first = deliveries[0]!;
   if (kind.lookup && deliveries.length === 1 && first.event === 'insert' && first.uncertain) {
@@ -50,7 +59,7 @@ export async function sendCall(transport: CrmTransport, kind: DialerKind, destin
     const redacted = kind.redact(destination, lookup);
     let found: ReturnType<NonNullable<DialerKind['lookup']>['read']>;
     try {
-      found = kind.lookup.read(destination, first, await exchange(transport, destination, lookup));
+      found = kind.lookup.read(destination, first, await exchange(transport, destination, lookup, cut));
     } catch (error) {
       return { results: failed(error, 1), request: { lookup: redacted }, latencyMs: now() - started };
     }
@@ -71,7 +80,7 @@ export async function sendCall(transport: CrmTransport, kind: DialerKind, destin
   }
   const redacted = kind.redact(destination, request);
   try {
-    const answer = await exchange(transport, destination, request);
+    const answer = await exchange(transport, destination, request, cut);
     return { results: kind.read(destination, deliveries, answer), request: redacted, latencyMs: now() - started };
   } catch (error) {
     return { results: failed(error, deliveries.length), request: redacted, latencyMs: now() - started };
