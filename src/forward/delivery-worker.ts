@@ -72,6 +72,8 @@ interface DestinationRun {
 /** Beyond the attempt's own timeout, how long a claim keeps its slot should its process die mid-call. */
 export const DEFAULT_LEASE_MARGIN_MS = 30_000;
 const SYNC_POLL_MS = 25;
+/** A paced call starting later than half a slot (and at least this) past its slot takes a new one. */
+const LATE_START_MS = 10;
 /** After a stop cut its calls, how long it waits for their outcomes to be recorded (a store that is down gets no longer). */
 const CUT_SETTLE_MS = 1000;
 
@@ -165,8 +167,28 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       stopping.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
     });
 
-  async function attempt(destination: CompiledDestination, call: ClaimedCall, admission: Exclude<Admission, 'reject'>): Promise<DeliverySettlement[]> {
+  /**
+   * Waits for the call's paced start. A start that went by more than half a slot ago (the process was
+   * busy: a timer fires late under load) takes a new slot rather than going at once with the calls
+   * after it, which would be a burst above ratePerSecond at the dialer.
+   */
+  async function waitForStart(destination: CompiledDestination, call: ClaimedCall): Promise<void> {
     await sleep(call.startAt - now());
+    if (destination.ratePerSecond <= 0 || stopping.signal.aborted) return;
+    if (now() - call.startAt <= Math.max(LATE_START_MS, 500 / destination.ratePerSecond)) return;
+    let startAt: number;
+    try {
+      startAt = await options.store.reserveStart(destination.name, destination.ratePerSecond);
+    } catch (err) {
+      // no store to pace with: the call goes now, as it would have; its settle will wait for the store
+      warnStore('delivery.pace_failed', err);
+      return;
+    }
+    await sleep(startAt - now());
+  }
+
+  async function attempt(destination: CompiledDestination, call: ClaimedCall, admission: Exclude<Admission, 'reject'>): Promise<DeliverySettlement[]> {
+    await waitForStart(destination, call);
     // stopping: a call still waiting for its paced start goes back to the queue unattempted
     if (stopping.signal.aborted) {
       await options.store.release(call.token).catch(() => {});

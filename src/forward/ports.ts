@@ -208,6 +208,11 @@ export interface DeliveryStore {
    * this settle still settles, never twice.
    */
   settle(token: string, results: readonly DeliverySettlement[], retried?: boolean): Promise<void>;
+  /**
+   * A new start (epoch ms) for a paced call whose claimed start went by while its process was busy:
+   * the destination's next free slot at `ratePerSecond`, taken from the pacing every process shares.
+   */
+  reserveStart(destination: string, ratePerSecond: number): Promise<number>;
   /** Splits DNC additions into deliveries for the destinations forwarding them; answers how many were split. */
   expandDnc(targets: readonly DncForwarding[]): Promise<number>;
   /** Gives a claimed call's slot back unattempted (shutdown before it started). */

@@ -30,7 +30,7 @@ const CAPACITY = `
 select
   (select count(distinct claim_token)::int from deliveries where destination = $1::text and lease_until > now()) as in_flight,
   (select (extract(epoch from next_send_at) * 1000)::float8 from destination_pacing where destination = $1::text) as next_send_ms,
-  (extract(epoch from now()) * 1000)::float8 as now_ms`;
+  (extract(epoch from clock_timestamp()) * 1000)::float8 as now_ms`;
 
 /** An update waits while an earlier delivery of its lead to this destination is queued (or in flight) or dead (point 5). */
 const ORDER_GUARD = `(d.event <> 'update' or not exists (
@@ -89,6 +89,12 @@ on conflict (destination) do update set next_send_at = excluded.next_send_at`;
  * $3 (a settle tried again: the first may have committed before its connection died) records
  * attempts only for the rows it settles itself, so a committed settle is never recorded twice.
  */
+/** One slot: the later of the next free one and now; answers its start. */
+const RESERVE = `
+insert into destination_pacing (destination, next_send_at) values ($1::text, clock_timestamp() + $2::float8 * interval '1 millisecond')
+on conflict (destination) do update set next_send_at = greatest(destination_pacing.next_send_at, clock_timestamp()) + $2::float8 * interval '1 millisecond'
+returning (extract(epoch from next_send_at) * 1000)::float8 - $2::float8 as start_ms`;
+
 const SETTLE = `
 with r as (
   select * from jsonb_to_recordset($2::text::jsonb) as r(
@@ -239,6 +245,13 @@ export function createDeliveryStore(backendRunner: SqlRunner): DeliveryStore {
       }));
       await runner.query(SETTLE, [token, JSON.stringify(rows), retried]);
     },
+    reserveStart: (destination, ratePerSecond) =>
+      inTransaction(runner, async (tx) => {
+        // under the claims' lock: a claim reads the pacing row and writes it back later
+        await tx.query(LOCK_DESTINATION, [destination]);
+        const [row] = await tx.query<{ start_ms: number }>(RESERVE, [destination, 1000 / ratePerSecond]);
+        return row!.start_ms;
+      }),
     async expandDnc(targets) {
       const rows = targets.map((t) => ({ destination: t.destination, route: t.to, campaign_ids: t.campaignIds }));
       const [row] = await runner.query<{ n: number }>(EXPAND_DNC, [JSON.stringify(rows)]);
