@@ -24,13 +24,22 @@ export interface LedgerSummary {
 export const stableKey = (lead: { id: string; external_id: string | null }) => lead.external_id ?? `lg-${lead.id}`;
 
 /**
- * Asserts that every lead stored in `runner`'s database (and each id of `acceptedLeadIds`, the
- * leads the callers were told were stored) went to `destination` once: one insert delivery,
- * delivered, with one delivered attempt, and the fake holds exactly one lead under its key and no
- * lead leadgate did not store.
+ * Asserts that every lead stored in `runner`'s database (of `campaignId`, when given), and each id
+ * of `acceptedLeadIds` (the leads the callers were told were stored), went to `destination` once:
+ * one insert delivery, delivered, with one delivered attempt, and the fake holds exactly one lead
+ * under its key and no lead leadgate did not store.
  */
-export async function expectEachLeadOnceAtDialer(runner: SqlRunner, fake: FakeNoojee, acceptedLeadIds: readonly string[], destination = 'pbx'): Promise<LedgerSummary> {
-  const leads = await runner.query<{ id: string; external_id: string | null }>('select l.id::text as id, l.external_id from leads l order by l.id');
+export async function expectEachLeadOnceAtDialer(
+  runner: SqlRunner,
+  fake: FakeNoojee,
+  acceptedLeadIds: readonly string[],
+  destination = 'pbx',
+  campaignId?: number,
+): Promise<LedgerSummary> {
+  const leads = await runner.query<{ id: string; external_id: string | null }>(
+    'select l.id::text as id, l.external_id from leads l where $1::int is null or l.campaign_id = $1::int order by l.id',
+    [campaignId ?? null],
+  );
   const stored = new Set(leads.map((l) => l.id));
   expect(acceptedLeadIds.filter((id) => !stored.has(id))).toEqual([]);
 
