@@ -24,6 +24,7 @@ export const SETTINGS: Record<keyof Env, { meaning: string; default: string }> =
   LEADGATE_MAX_BODY_BYTES: { meaning: 'largest request body', default: '10485760' },
   LEADGATE_SHUTDOWN_TIMEOUT_MS: { meaning: 'how long SIGTERM lets requests in flight finish', default: '10000' },
   LEADGATE_IDEMPOTENCY_LEASE_MS: { meaning: 'how long an Idempotency-Key whose request never answered stays held', default: '300000' },
+  LEADGATE_DELIVERY_LEASE_MARGIN_MS: { meaning: "a dialer call's claim outlives its process (killed mid-call) by twice the destination's timeoutMs plus this", default: '30000' },
   LOG_LEVEL: { meaning: 'pino level: fatal, error, warn, info, debug, trace or silent', default: 'info' },
 };
 

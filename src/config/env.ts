@@ -27,6 +27,8 @@ export const envSchema = z.object({
   LEADGATE_SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
   /** how long an unanswered Idempotency-Key claim holds its key (its process may have died); src/store/idempotency-store.ts */
   LEADGATE_IDEMPOTENCY_LEASE_MS: z.coerce.number().int().positive().max(86_400_000).default(300_000),
+  /** beyond twice a destination's timeoutMs, how long a delivery claim of a process that died holds its slot; src/forward/delivery-worker.ts */
+  LEADGATE_DELIVERY_LEASE_MARGIN_MS: z.coerce.number().int().min(0).max(86_400_000).default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -37,6 +37,8 @@ export interface NodeDepsParts {
   idempotencyLeaseMs?: number;
   /** how often the delivery worker polls for due work (default: the worker's own, 1 s); tests shorten it */
   deliveryPollMs?: number;
+  /** beyond twice a destination's timeoutMs, how long a delivery claim outlives a process that died mid-call (default 30 s) */
+  deliveryLeaseMarginMs?: number;
 }
 
 export function buildNodeDeps(parts: NodeDepsParts): AppDeps & {
@@ -70,6 +72,7 @@ export function buildNodeDeps(parts: NodeDepsParts): AppDeps & {
     logger: parts.logger,
     metrics,
     pollMs: parts.deliveryPollMs,
+    leaseMarginMs: parts.deliveryLeaseMarginMs,
   });
   const adminStore = createAdminStore(parts.backend.runner);
   const apiKeys = createApiKeyRegistry({ store: adminStore, bootstrap: parts.config.isApiKey });

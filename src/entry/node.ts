@@ -65,6 +65,7 @@ export async function startNodeServer(env: Env, rawEnv: Record<string, string | 
      */
     async close() {
       logger.info({ event: 'server.stopping', boundMs: env.LEADGATE_SHUTDOWN_TIMEOUT_MS }, 'leadgate stopping');
+      const stopping = Date.now();
       reloader.close();
       const http = server as Server;
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
@@ -75,8 +76,8 @@ export async function startNodeServer(env: Env, rawEnv: Record<string, string | 
       }, env.LEADGATE_SHUTDOWN_TIMEOUT_MS);
       await closed;
       clearTimeout(cut);
-      // attempts in flight finish within the bound; the rest stay queued (SPEC 10.2 point 6)
-      await deps.deliveries.stop(env.LEADGATE_SHUTDOWN_TIMEOUT_MS);
+      // attempts in flight finish within what is left of the bound; the rest stay queued (SPEC 10.2 point 6)
+      await deps.deliveries.stop(Math.max(0, env.LEADGATE_SHUTDOWN_TIMEOUT_MS - (Date.now() - stopping)));
       await outbox.stop();
       await purge.stop();
       await deps.close();
@@ -143,6 +144,7 @@ async function startServices(env: Env, rawEnv: Record<string, string | undefined
       defaultMetrics: true,
       rulesFolder: { dir: env.RULES_DIR, holder: rules, env: rawEnv },
       idempotencyLeaseMs: env.LEADGATE_IDEMPOTENCY_LEASE_MS,
+      deliveryLeaseMarginMs: env.LEADGATE_DELIVERY_LEASE_MARGIN_MS,
     });
     const app = createApp(deps);
     const outbox = createOutboxWorker({ store: createOutboxStore(backend.runner), crm: deps.crm, rules, logger });

@@ -34,6 +34,8 @@ export interface DeliveryWorkerOptions {
   metrics?: DeliveryMetricsSink;
   /** how often idle destinations are polled for due work (deliveries made elsewhere, retries coming due) */
   pollMs?: number;
+  /** beyond twice the attempt timeout, how long a claim holds its slot should its process die mid-call (default 30 s) */
+  leaseMarginMs?: number;
   random?: () => number;
   now?: () => number;
 }
@@ -46,7 +48,11 @@ export type SyncVerdict =
 
 export interface DeliveryWorker {
   start(): void;
-  /** Stops claiming; calls in flight get `graceMs` to finish, the rest stay queued (their leases run out). */
+  /**
+   * Stops claiming; calls in flight get `graceMs` to finish. Calls still out then are cut and
+   * recorded as unknown (queued, uncertain: the next process re-sends them safely); calls not
+   * started go back to the queue.
+   */
   stop(graceMs?: number): Promise<void>;
   /**
    * Claim rounds over every destination, each awaiting its calls, until a round claims nothing or
@@ -68,15 +74,30 @@ interface DestinationRun {
 }
 
 /** Beyond the attempt's own timeout, how long a claim keeps its slot should its process die mid-call. */
-const LEASE_MARGIN_MS = 30_000;
+export const DEFAULT_LEASE_MARGIN_MS = 30_000;
+/** A paced call starting later than half a slot (and at least this) past its slot takes a new one. */
+const LATE_START_MS = 10;
+/** After a stop cut its calls, how long it waits for their outcomes to be recorded (a store that is down gets no longer). */
+const CUT_SETTLE_MS = 1000;
+
+/** Whether `work` ended within `ms`. */
+async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([work.then(() => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 const SYNC_POLL_MS = 25;
 
-export function limitsOf(destination: CompiledDestination, maxConcurrency = destination.maxConcurrency): ClaimLimits {
+export function limitsOf(destination: CompiledDestination, maxConcurrency = destination.maxConcurrency, leaseMarginMs = DEFAULT_LEASE_MARGIN_MS): ClaimLimits {
   return {
     maxConcurrency,
     ratePerSecond: destination.ratePerSecond,
     batch: destination.kind === 'noojee' ? destination.batch : 1,
-    leaseMs: destination.timeoutMs * 2 + LEASE_MARGIN_MS,
+    leaseMs: destination.timeoutMs * 2 + leaseMarginMs,
     horizonMs: 1000,
   };
 }
@@ -107,12 +128,18 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   const pollMs = options.pollMs ?? 1000;
   const random = options.random ?? Math.random;
   const now = options.now ?? Date.now;
+  const leaseMarginMs = options.leaseMarginMs ?? DEFAULT_LEASE_MARGIN_MS;
   const runs = new Map<string, DestinationRun>();
   const inFlight = new Set<Promise<unknown>>();
-  // Not an AbortController: on Workers the worker is built during one request and its calls run in
-  // others, and workerd refuses to let a request listen to an AbortSignal another request created.
-  // Every call waits here a little there: its start time is the database's clock, ahead of workerd's.
+  /** claims under way: a stop waits for them, so the calls they take are handed back rather than left leased */
+  const claims = new Set<Promise<unknown>>();
+  // No AbortController shared by the calls: on Workers the worker is built during one request and
+  // its calls run in others, and workerd refuses to let a request listen to an AbortSignal another
+  // request created. Each call makes its own, and a stop reaches them through these sets.
+  // Every call waits a little for its paced start: its start time is the database's clock, ahead of workerd's.
   const pacedStarts = new Set<() => void>();
+  /** the calls out, cut when a stop's grace is over: they end as unknown */
+  const cutters = new Set<AbortController>();
   let halted = false;
   let stopped = true;
   let timer: NodeJS.Timeout | undefined;
@@ -155,15 +182,42 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       pacedStarts.add(wake);
     });
 
-  async function attempt(destination: CompiledDestination, call: ClaimedCall, admission: Exclude<Admission, 'reject'>): Promise<DeliverySettlement[]> {
+  /**
+   * Waits for the call's paced start. A start that went by more than half a slot ago (the process was
+   * busy: a timer fires late under load) takes a new slot rather than going at once with the calls
+   * after it, which would be a burst above ratePerSecond at the dialer.
+   */
+  async function waitForStart(destination: CompiledDestination, call: ClaimedCall): Promise<void> {
     await sleep(call.startAt - now());
+    if (destination.ratePerSecond <= 0 || halted) return;
+    if (now() - call.startAt <= Math.max(LATE_START_MS, 500 / destination.ratePerSecond)) return;
+    let startAt: number;
+    try {
+      startAt = await options.store.reserveStart(destination.name, destination.ratePerSecond);
+    } catch (err) {
+      // no store to pace with: the call goes now, as it would have; its settle will wait for the store
+      warnStore('delivery.pace_failed', err);
+      return;
+    }
+    await sleep(startAt - now());
+  }
+
+  async function attempt(destination: CompiledDestination, call: ClaimedCall, admission: Exclude<Admission, 'reject'>): Promise<DeliverySettlement[]> {
+    await waitForStart(destination, call);
     // stopping: a call still waiting for its paced start goes back to the queue unattempted
     if (halted) {
       await options.store.release(call.token).catch(() => {});
       return [];
     }
     for (const delivery of call.deliveries) if (delivery.lead) describeLead(options.rules.current(), delivery.lead);
-    const outcome = await sendCall(options.transport, dialerKind(destination.kind), destination, call.deliveries, now);
+    const cutter = new AbortController();
+    cutters.add(cutter);
+    let outcome: Awaited<ReturnType<typeof sendCall>>;
+    try {
+      outcome = await sendCall(options.transport, dialerKind(destination.kind), destination, call.deliveries, now, cutter.signal);
+    } finally {
+      cutters.delete(cutter);
+    }
     const missing: AttemptResult = { outcome: 'unknown', status: null, answer: 'the dialer answered no result for this lead' };
     const settlements = call.deliveries.map((delivery, i) => settlementOf(destination, delivery, outcome.results[i] ?? missing, outcome, random));
     const run = runOf(destination.name);
@@ -176,13 +230,14 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   }
 
   /**
-   * A settle lost to a database restart is tried again for a while; if it never lands, the lease
-   * runs out and the deliveries are sent again as uncertain, which the dialer kinds make safe.
+   * A settle lost to a database restart is tried again for a while (telling the store so: the lost
+   * one may have committed before its connection died); if it never lands, the lease runs out and
+   * the deliveries are sent again as uncertain, which the dialer kinds make safe.
    */
   async function settleDurably(token: string, settlements: DeliverySettlement[]): Promise<void> {
     for (let tries = 0; ; tries += 1) {
       try {
-        return await options.store.settle(token, settlements);
+        return await options.store.settle(token, settlements, tries > 0);
       } catch (err) {
         if (tries >= 20) {
           options.logger.error({ event: 'delivery.settle_failed', err, deliveries: settlements.map((s) => s.id) }, 'could not record a delivery attempt; it will be retried as uncertain');
@@ -224,10 +279,14 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     const admission = run.circuit.admit(now());
     if (admission === 'reject') return [];
     let calls: ClaimedCall[] = [];
+    const claim = options.store.claim(destination.name, limitsOf(destination, admission === 'probe' ? Math.min(1, destination.maxConcurrency) : destination.maxConcurrency, leaseMarginMs));
+    claims.add(claim);
     try {
-      calls = await options.store.claim(destination.name, limitsOf(destination, admission === 'probe' ? Math.min(1, destination.maxConcurrency) : destination.maxConcurrency));
+      calls = await claim;
     } catch (err) {
       warnStore('delivery.claim_failed', err);
+    } finally {
+      claims.delete(claim);
     }
     if (admission === 'probe' && calls.length === 0) run.circuit.record('probe', 'neutral', now(), destination.circuit);
     return calls.map((call, i) => launch(destination, call, i === 0 ? admission : 'pass'));
@@ -308,10 +367,13 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       clearTimeout(timer);
       halted = true;
       for (const wake of [...pacedStarts]) wake();
-      const all = Promise.allSettled([...inFlight]);
-      let grace: NodeJS.Timeout | undefined;
-      await Promise.race([all, new Promise((resolve) => (grace = setTimeout(resolve, graceMs)))]);
-      clearTimeout(grace);
+      // a claim still under way launches its calls after this point; they see `halted` and give their slots back
+      const drained = (async () => {
+        while (claims.size + inFlight.size > 0) await Promise.allSettled([...claims, ...inFlight]);
+      })();
+      if (await within(drained, graceMs)) return;
+      for (const cutter of [...cutters]) cutter.abort();
+      await within(drained, CUT_SETTLE_MS);
     },
     async runOnce(budgetMs = 0) {
       await expandDnc();
@@ -333,7 +395,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
         if (admission === 'reject') return { kind: 'queued', destination: name };
         let claimed: Awaited<ReturnType<DeliveryStore['claimInsert']>>;
         try {
-          claimed = await options.store.claimInsert(leadId, name, limitsOf(destination));
+          claimed = await options.store.claimInsert(leadId, name, limitsOf(destination, destination.maxConcurrency, leaseMarginMs));
         } catch (err) {
           warnStore('delivery.claim_failed', err);
           return { kind: 'queued', destination: name };

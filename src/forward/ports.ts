@@ -201,7 +201,18 @@ export interface DeliveryStore {
   claim(destination: string, limits: ClaimLimits): Promise<ClaimedCall[]>;
   /** The insert delivery of this lead to this destination, claimed now if a slot is free (sync mode). */
   claimInsert(leadId: string, destination: string, limits: ClaimLimits): Promise<ClaimedCall | 'busy' | 'none'>;
-  settle(token: string, results: readonly DeliverySettlement[]): Promise<void>;
+  /**
+   * Settles the deliveries `token` still holds and records every attempt (a late settle, after the
+   * lease ran out, changes no delivery but its attempt did happen). `retried`: an earlier settle of
+   * this claim failed and may have committed unseen, so attempts are recorded only for the rows
+   * this settle still settles, never twice.
+   */
+  settle(token: string, results: readonly DeliverySettlement[], retried?: boolean): Promise<void>;
+  /**
+   * A new start (epoch ms) for a paced call whose claimed start went by while its process was busy:
+   * the destination's next free slot at `ratePerSecond`, taken from the pacing every process shares.
+   */
+  reserveStart(destination: string, ratePerSecond: number): Promise<number>;
   /** Splits DNC additions into deliveries for the destinations forwarding them; answers how many were split. */
   expandDnc(targets: readonly DncForwarding[]): Promise<number>;
   /** Gives a claimed call's slot back unattempted (shutdown before it started). */

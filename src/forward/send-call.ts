@@ -16,13 +16,14 @@ export interface CallOutcome {
 
 const decoder = new TextDecoder();
 
-async function exchange(transport: CrmTransport, destination: CompiledDestination, request: DialerRequest): Promise<DialerAnswer> {
+async function exchange(transport: CrmTransport, destination: CompiledDestination, request: DialerRequest, cut?: AbortSignal): Promise<DialerAnswer> {
+  const timeout = AbortSignal.timeout(destination.timeoutMs);
   const response = await transport.send({
     url: request.url,
     method: request.method,
     headers: request.headers,
     body: request.body,
-    signal: AbortSignal.timeout(destination.timeoutMs),
+    signal: cut ? AbortSignal.any([timeout, cut]) : timeout,
     maxResponseBytes: MAX_ANSWER_BYTES,
     allowPrivateNetwork: destination.allowPrivateNetwork,
   });
@@ -45,15 +46,30 @@ function failed(error: unknown, count: number): AttemptResult[] {
  * is first looked up where the kind can (Convoso, SPEC 10.2 point 4): found counts as delivered.
  * The answers come back with the destination's secrets redacted: they are stored, logged, shown
  * by the admin API and quoted to a sync-mode caller, and a dialer may echo what it was sent.
+ * `cut` ends the call early (a shutdown at its bound): its outcome is unknown, like a timeout's.
  */
-export async function sendCall(transport: CrmTransport, kind: DialerKind, destination: CompiledDestination, deliveries: readonly ClaimedDelivery[], now: () => number): Promise<CallOutcome> {
-  const outcome = await callDialer(transport, kind, destination, deliveries, now);
+export async function sendCall(
+  transport: CrmTransport,
+  kind: DialerKind,
+  destination: CompiledDestination,
+  deliveries: readonly ClaimedDelivery[],
+  now: () => number,
+  cut?: AbortSignal,
+): Promise<CallOutcome> {
+  const outcome = await callDialer(transport, kind, destination, deliveries, now, cut);
   // the answer body was redacted before it was cut to size; this catches the rest (a batch's per-lead part, a network error)
   for (const result of outcome.results) result.answer = redactDialerText(destination, result.answer);
   return outcome;
 }
 
-async function callDialer(transport: CrmTransport, kind: DialerKind, destination: CompiledDestination, deliveries: readonly ClaimedDelivery[], now: () => number): Promise<CallOutcome> {
+async function callDialer(
+  transport: CrmTransport,
+  kind: DialerKind,
+  destination: CompiledDestination,
+  deliveries: readonly ClaimedDelivery[],
+  now: () => number,
+  cut?: AbortSignal,
+): Promise<CallOutcome> {
   const started = now();
   const first = deliveries[0]!;
   if (kind.lookup && deliveries.length === 1 && first.event === 'insert' && first.uncertain) {
@@ -61,7 +77,7 @@ async function callDialer(transport: CrmTransport, kind: DialerKind, destination
     const redacted = kind.redact(destination, lookup);
     let found: ReturnType<NonNullable<DialerKind['lookup']>['read']>;
     try {
-      found = kind.lookup.read(destination, first, await exchange(transport, destination, lookup));
+      found = kind.lookup.read(destination, first, await exchange(transport, destination, lookup, cut));
     } catch (error) {
       return { results: failed(error, 1), request: { lookup: redacted }, latencyMs: now() - started };
     }
@@ -82,7 +98,7 @@ async function callDialer(transport: CrmTransport, kind: DialerKind, destination
   }
   const redacted = kind.redact(destination, request);
   try {
-    const answer = await exchange(transport, destination, request);
+    const answer = await exchange(transport, destination, request, cut);
     return { results: kind.read(destination, deliveries, answer), request: redacted, latencyMs: now() - started };
   } catch (error) {
     return { results: failed(error, deliveries.length), request: redacted, latencyMs: now() - started };

@@ -30,7 +30,7 @@ const CAPACITY = `
 select
   (select count(distinct claim_token)::int from deliveries where destination = $1::text and lease_until > now()) as in_flight,
   (select (extract(epoch from next_send_at) * 1000)::float8 from destination_pacing where destination = $1::text) as next_send_ms,
-  (extract(epoch from now()) * 1000)::float8 as now_ms`;
+  (extract(epoch from clock_timestamp()) * 1000)::float8 as now_ms`;
 
 /** An update waits while an earlier delivery of its lead to this destination is queued (or in flight) or dead (point 5). */
 const ORDER_GUARD = `(d.event <> 'update' or not exists (
@@ -85,6 +85,16 @@ const PACE = `
 insert into destination_pacing (destination, next_send_at) values ($1::text, to_timestamp($2::float8 / 1000))
 on conflict (destination) do update set next_send_at = excluded.next_send_at`;
 
+/**
+ * $3 (a settle tried again: the first may have committed before its connection died) records
+ * attempts only for the rows it settles itself, so a committed settle is never recorded twice.
+ */
+/** One slot: the later of the next free one and now; answers its start. */
+const RESERVE = `
+insert into destination_pacing (destination, next_send_at) values ($1::text, clock_timestamp() + $2::float8 * interval '1 millisecond')
+on conflict (destination) do update set next_send_at = greatest(destination_pacing.next_send_at, clock_timestamp()) + $2::float8 * interval '1 millisecond'
+returning (extract(epoch from next_send_at) * 1000)::float8 - $2::float8 as start_ms`;
+
 const SETTLE = `
 with r as (
   select * from jsonb_to_recordset($2::text::jsonb) as r(
@@ -102,7 +112,9 @@ with r as (
   where s.event = 'insert' and s.state = 'refused' and u.lead_id = s.lead_id and u.destination = s.destination and u.event = 'update' and u.state = 'queued'
 )
 insert into delivery_attempts (delivery_id, request, status, answer, outcome, latency_ms)
-select id, request, status, answer, outcome, latency_ms from r order by id`;
+select r.id, r.request, r.status, r.answer, r.outcome, r.latency_ms from r
+where not $3::boolean or r.id in (select id from settled)
+order by r.id`;
 
 const RELEASE = `update deliveries set lease_until = null, claim_token = null, next_attempt_at = now(), updated_at = now() where claim_token = $1::text`;
 
@@ -217,7 +229,7 @@ export function createDeliveryStore(backendRunner: SqlRunner): DeliveryStore {
         const [queued] = await tx.query(`select 1 from deliveries where lead_id = $1::bigint and destination = $2::text and event = 'insert' and state = 'queued'`, [leadId, destination]);
         return queued ? 'busy' : 'none';
       }),
-    async settle(token, results) {
+    async settle(token, results, retried = false) {
       if (results.length === 0) return;
       const rows = results.map((r) => ({
         id: r.id,
@@ -231,8 +243,15 @@ export function createDeliveryStore(backendRunner: SqlRunner): DeliveryStore {
         request: r.request,
         latency_ms: Math.round(r.latencyMs),
       }));
-      await runner.query(SETTLE, [token, JSON.stringify(rows)]);
+      await runner.query(SETTLE, [token, JSON.stringify(rows), retried]);
     },
+    reserveStart: (destination, ratePerSecond) =>
+      inTransaction(runner, async (tx) => {
+        // under the claims' lock: a claim reads the pacing row and writes it back later
+        await tx.query(LOCK_DESTINATION, [destination]);
+        const [row] = await tx.query<{ start_ms: number }>(RESERVE, [destination, 1000 / ratePerSecond]);
+        return row!.start_ms;
+      }),
     async expandDnc(targets) {
       const rows = targets.map((t) => ({ destination: t.destination, route: t.to, campaign_ids: t.campaignIds }));
       const [row] = await runner.query<{ n: number }>(EXPAND_DNC, [JSON.stringify(rows)]);

@@ -167,6 +167,17 @@ describe('claiming', () => {
     expect(attempts!.n).toBe(2);
   });
 
+  it('a settle tried again after it committed unseen records its attempt once; a late retried settle records none', async () => {
+    await store.insertLeads([newLead(nextPhone(), { forward })]);
+    const [call] = await queue.claim('pbx', LIMITS);
+    const settled = [settlement(call!.deliveries[0]!.id)];
+    await queue.settle(call!.token, settled);
+    await queue.settle(call!.token, settled, true);
+    const [row] = await rows();
+    const count = async () => (await backend.runner.query<{ n: number }>('select count(*)::int as n from delivery_attempts where delivery_id = $1', [row!.id]))[0]!.n;
+    expect([row!.state, row!.attempt_count, await count()]).toEqual(['delivered', 1, 1]);
+  });
+
   it('a retry settles as queued, due after its delay', async () => {
     await store.insertLeads([newLead(nextPhone(), { forward })]);
     const [call] = await queue.claim('pbx', LIMITS);

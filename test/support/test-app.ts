@@ -27,6 +27,8 @@ export interface TestAppOptions {
   env?: Record<string, string | undefined>;
   /** how often the delivery worker polls for due work (retries coming due, DNC fan-out); default 1 s */
   deliveryPollMs?: number;
+  /** the delivery claims' lease beyond twice a destination's timeoutMs (default 30 s) */
+  deliveryLeaseMarginMs?: number;
 }
 
 /** Captures log lines so tests can read what would have been logged. */
@@ -67,6 +69,7 @@ export async function createTestApp(options: TestAppOptions = {}) {
     deliveryPollMs: options.deliveryPollMs,
     // Only a folder the test made is editable: nothing may ever write to the shared fixtures.
     rulesFolder: options.rulesDir && options.rulesDir !== BASIC_RULES ? { dir: options.rulesDir, holder: rules, env: options.env } : undefined,
+    deliveryLeaseMarginMs: options.deliveryLeaseMarginMs,
   });
   const app = createApp(deps);
   return {

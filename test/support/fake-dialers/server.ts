@@ -18,6 +18,8 @@ export interface RecordedRequest {
   /** Raw body as received */
   body: string;
   headers: IncomingHttpHeaders;
+  /** Date.now() when the whole request had arrived */
+  receivedAt: number;
 }
 
 /**
@@ -72,6 +74,7 @@ export async function startFakeHttp(handle: FakeHandler, down: DownMode): Promis
         query: Object.fromEntries(url.searchParams),
         body: Buffer.concat(chunks).toString('utf8'),
         headers: req.headers,
+        receivedAt: Date.now(),
       };
       requests.push(recorded);
       if (downMode === '503') {
