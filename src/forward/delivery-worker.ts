@@ -3,6 +3,7 @@ import type { CrmTransport } from '../crm/transport.js';
 import type { Logger } from '../lib/logger.js';
 import type { RuleSet } from '../ruleset/rule-set.js';
 import type { RulesProvider } from '../ruleset/rules-holder.js';
+import { attemptRequestOf } from './attempt-request.js';
 import { dncForwarding } from './dnc-forwarding.js';
 import { dialerKind } from './kinds/dialer-kind.js';
 import type {
@@ -151,7 +152,10 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     for (const delivery of call.deliveries) if (delivery.lead) describeLead(options.rules.current(), delivery.lead);
     const outcome = await sendCall(options.transport, dialerKind(destination.kind), destination, call.deliveries, now);
     const missing: AttemptResult = { outcome: 'unknown', status: null, answer: 'the dialer answered no result for this lead' };
-    const settlements = call.deliveries.map((delivery, i) => settlementOf(destination, delivery, outcome.results[i] ?? missing, outcome, random));
+    const count = call.deliveries.length;
+    const settlements = call.deliveries.map((delivery, i) =>
+      settlementOf(destination, delivery, outcome.results[i] ?? missing, { request: attemptRequestOf(outcome.request, i, count), latencyMs: outcome.latencyMs }, random),
+    );
     const run = runOf(destination.name);
     run.circuit.record(admission, healthOf(outcome.results), now(), destination.circuit);
     options.metrics?.setDeliveryCircuit(destination.name, run.circuit.state(now()));
