@@ -62,11 +62,21 @@ interface DestinationRun {
   claiming: boolean;
   again: boolean;
   circuit: CircuitBreaker;
+  /** after a claim that took every due delivery, the next waits until then (GATHER_MS) */
+  gatherUntil: number;
+  gatherTimer?: NodeJS.Timeout;
 }
 
 /** Beyond the attempt's own timeout, how long a claim keeps its slot should its process die mid-call. */
 const LEASE_MARGIN_MS = 30_000;
 const SYNC_POLL_MS = 25;
+/**
+ * Once a claim has taken every due delivery, the next claim waits this long, so the leads queued
+ * meanwhile go together: under a steady insert load, claiming at every insert sent calls of a few
+ * leads each, and the claims, calls and settles of those small calls cost more than the inserts
+ * themselves. A backlog is not held back: while claims come back full, they follow each other.
+ */
+const GATHER_MS = 50;
 
 export function limitsOf(destination: CompiledDestination, maxConcurrency = destination.maxConcurrency): ClaimLimits {
   return {
@@ -129,6 +139,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
           options.logger.warn({ event: change.to === 'open' ? 'delivery.circuit_opened' : 'delivery.circuit_changed', destination: name, ...change }, `dialer circuit ${change.from} → ${change.to}`);
           options.metrics?.setDeliveryCircuit(name, change.to);
         }),
+        gatherUntil: 0,
       };
       runs.set(name, run);
     }
@@ -209,8 +220,17 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     return work;
   }
 
-  /** One claim for a destination; answers the calls it launched. */
-  async function pump(name: string): Promise<Array<Promise<DeliverySettlement[]>>> {
+  /** Claims again once the gathering time is over (one timer per destination). */
+  function gatherLater(name: string, run: DestinationRun, waitMs: number): void {
+    if (run.gatherTimer || stopped) return;
+    run.gatherTimer = setTimeout(() => {
+      run.gatherTimer = undefined;
+      if (!stopped) void pump(name);
+    }, waitMs);
+  }
+
+  /** One claim for a destination; answers the calls it launched. `gather: false` claims at once (runOnce). */
+  async function pump(name: string, gather = true): Promise<Array<Promise<DeliverySettlement[]>>> {
     const destination = options.rules.current().destinations.get(name);
     if (!destination) return [];
     const run = runOf(name);
@@ -219,17 +239,27 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       return [];
     }
     if (run.inFlight >= destination.maxConcurrency) return [];
+    const waitMs = run.gatherUntil - now();
+    if (gather && waitMs > 0) {
+      gatherLater(name, run, waitMs);
+      return [];
+    }
     const admission = run.circuit.admit(now());
     if (admission === 'reject') return [];
     run.claiming = true;
+    const limits = limitsOf(destination, admission === 'probe' ? Math.min(1, destination.maxConcurrency) : destination.maxConcurrency);
+    const free = limits.maxConcurrency - run.inFlight;
     let calls: ClaimedCall[] = [];
     try {
-      calls = await options.store.claim(name, limitsOf(destination, admission === 'probe' ? Math.min(1, destination.maxConcurrency) : destination.maxConcurrency));
+      calls = await options.store.claim(name, limits);
     } catch (err) {
       warnStore('delivery.claim_failed', err);
     } finally {
       run.claiming = false;
     }
+    // fewer calls than free slots, or a call short of a full batch: nothing due was left behind
+    const tookAll = calls.length < free || calls.some((call) => call.deliveries.length < limits.batch);
+    run.gatherUntil = tookAll ? now() + GATHER_MS : 0;
     if (admission === 'probe' && calls.length === 0) run.circuit.record('probe', 'neutral', now(), destination.circuit);
     const launched = calls.map((call, i) => launch(destination, call, i === 0 ? admission : 'pass'));
     if (!stopped && (run.again || (calls.length > 0 && run.inFlight < destination.maxConcurrency))) {
@@ -271,6 +301,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     async stop(graceMs = 10_000) {
       stopped = true;
       clearTimeout(timer);
+      for (const run of runs.values()) clearTimeout(run.gatherTimer);
       stopping.abort();
       const all = Promise.allSettled([...inFlight]);
       let grace: NodeJS.Timeout | undefined;
@@ -279,7 +310,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     },
     async runOnce() {
       await expandDnc();
-      const launched = (await Promise.all([...options.rules.current().destinations.keys()].map((name) => pump(name)))).flat();
+      const launched = (await Promise.all([...options.rules.current().destinations.keys()].map((name) => pump(name, false)))).flat();
       const settled = await Promise.all(launched);
       return settled.reduce((n, s) => n + s.length, 0);
     },
