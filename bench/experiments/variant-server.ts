@@ -20,7 +20,8 @@
  *   v8:FLAG          v8.setFlagsFromString(FLAG) before anything is compiled (V8 flags such as
  *                    --liftoff-only are not allowed in NODE_OPTIONS)
  * Without a variant it behaves as `leadgate serve` (minus the outbox worker and the rules watcher,
- * which are idle during a benchmark).
+ * which are idle during a benchmark, and the delivery worker: a destination's deliveries are queued
+ * and never sent, which is how the forwarding part measures the enqueue cost alone).
  */
 import { connect } from 'node:net';
 import { setFlagsFromString } from 'node:v8';

@@ -14,7 +14,7 @@ import { REPO } from './procs.js';
 export async function buildLeadgate(outDir: string): Promise<{ leadgate: string; stubServer: string; variantServer: string }> {
   // the stub servers (echo reference, CRM stub) are built too, so the references run as plain JS as
   // well, and so is the diagnosis's variant server (bench/experiments/variant-server.ts)
-  const files = [...(await listTs(join(REPO, 'src'))), join(REPO, 'bench/harness/stub-server.ts'), join(REPO, 'bench/experiments/variant-server.ts')];
+  const files = [...(await listTs(join(REPO, 'src'))), join(REPO, 'bench/harness/stub-server.ts'), join(REPO, 'bench/harness/noojee-stub.ts'), join(REPO, 'bench/experiments/variant-server.ts')];
   const compilerOptions: ts.CompilerOptions = {
     target: ts.ScriptTarget.ES2022,
     module: ts.ModuleKind.ESNext,

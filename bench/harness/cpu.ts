@@ -61,3 +61,15 @@ export function cpuPer(cpu: { leadgate: number; postgres: number }, count: numbe
   if (Number.isFinite(cpu.postgres)) parts.push(`PostgreSQL ${ms(cpu.postgres)} ms`);
   return `${parts.join(' + ')} CPU per ${what}`;
 }
+
+/**
+ * CPU seconds a process has run, from /proc/<pid>/schedstat (nanoseconds, so a single statement
+ * can be measured: /proc/<pid>/stat counts 10 ms ticks).
+ */
+export function preciseCpuSeconds(pid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e9;
+  } catch {
+    return NaN;
+  }
+}

@@ -83,6 +83,37 @@ export async function writeCrmRules(name: string, crmUrl: string): Promise<strin
   return dir;
 }
 
+export const NOOJEE_STUB_KEY = 'bench-noojee-key';
+
+/**
+ * The basic rules plus `destinations/dialer.yaml`: campaign 10's created leads forwarded to the
+ * 0 ms Noojee stub in queue mode (SPEC 10.1), `maxConcurrency` 16 and the given `batch`. Its
+ * apiKey comes from `${env:NOOJEE_API_KEY}` (pass `{ NOOJEE_API_KEY: NOOJEE_STUB_KEY }`).
+ */
+export async function writeForwardRules(name: string, dialerUrl: string, batch: number): Promise<string> {
+  const dir = await writeBasicRules(name);
+  await mkdir(join(dir, 'destinations'), { recursive: true });
+  await writeFile(
+    join(dir, 'destinations/dialer.yaml'),
+    stringify({
+      version: 1,
+      kind: 'noojee',
+      url: dialerUrl,
+      credentials: { apiKey: '${env:NOOJEE_API_KEY}' },
+      routes: [{ match: { campaignId: 10 }, to: { templateId: 1, campaignId: 10, allocationId: 100 } }],
+      forward: ['insert'],
+      mode: 'queue',
+      timeoutMs: 10_000,
+      maxConcurrency: 16,
+      ratePerSecond: 0,
+      batch,
+      retry: { firstDelayMs: 1_000, maxDelayMs: 10_000, maxAttempts: 48 },
+      allowPrivateNetwork: true,
+    }),
+  );
+  return dir;
+}
+
 export interface Leadgate extends Service {
   port: number;
   base: string;
@@ -166,8 +197,8 @@ export async function startLeadgate(
   return { ...service, port, base, dataDir };
 }
 
-/** The echo reference or the CRM stub (bench/harness/stub-server.ts) in a process of its own, as plain JavaScript. */
-export async function startStub(mode: 'echo' | 'crm' | 'echo-stream' | 'echo-incoming'): Promise<Service & { base: string }> {
+/** The echo reference, the CRM stub or the 0 ms Noojee (bench/harness/stub-server.ts) in a process of its own, as plain JavaScript. */
+export async function startStub(mode: 'echo' | 'crm' | 'echo-stream' | 'echo-incoming' | 'noojee'): Promise<Service & { base: string }> {
   const temp = await benchTempDir();
   const port = await freePort();
   // plain JavaScript like leadgate (see leadgateCommand), unless BENCH_LEADGATE=tsx

@@ -7,12 +7,14 @@
  *   `echo-stream`: (diagnosis) the echo route reading its body through the Request's web
  *           ReadableStream instead of hono's c.req.json();
  *   `echo-incoming`: (diagnosis) the echo route reading its body from @hono/node-server's Node
- *           IncomingMessage (c.env.incoming), so no web Request is ever built.
- * Usage: node --import tsx bench/harness/stub-server.ts echo|crm PORT
+ *           IncomingMessage (c.env.incoming), so no web Request is ever built;
+ *   `noojee`: a 0 ms Noojee dialer for the forwarding part (noojee-stub.ts).
+ * Usage: node --import tsx bench/harness/stub-server.ts echo|crm|noojee PORT
  */
 import { createServer } from 'node:http';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
+import { startNoojeeStub } from './noojee-stub.js';
 
 const [mode, portText] = process.argv.slice(2);
 const port = Number(portText);
@@ -58,8 +60,10 @@ if (mode === 'echo') {
   });
   server.keepAliveTimeout = 60_000;
   server.listen(port, '127.0.0.1', () => console.log(`crm stub listening on ${port}`));
+} else if (mode === 'noojee') {
+  startNoojeeStub(port);
 } else {
-  console.error('usage: stub-server.ts echo|crm PORT');
+  console.error('usage: stub-server.ts echo|crm|noojee PORT');
   process.exit(2);
 }
 

@@ -113,17 +113,20 @@ function setPath(root: Record<string, unknown>, path: readonly string[], value: 
 /** Replaces every secret (raw, URL- and JSON-encoded forms) in `text` by `[REDACTED]`. */
 export function redactSecrets(text: string, secrets: readonly string[]): string {
   let out = text;
-  for (const secret of secrets) {
-    const forms = new Set([
-      secret,
-      encodeURIComponent(secret),
-      encodeURI(secret),
-      new URLSearchParams([['', secret]]).toString().slice(1),
-      JSON.stringify(secret).slice(1, -1),
-    ]);
-    for (const form of forms) if (form) out = out.split(form).join(REDACTED);
-  }
+  for (const secret of secrets) for (const form of secretForms(secret)) out = out.split(form).join(REDACTED);
   return out;
+}
+
+/** The ways a secret can show in a text: as is, URL- or form-encoded, JSON-escaped. */
+export function secretForms(secret: string): string[] {
+  const forms = new Set([
+    secret,
+    encodeURIComponent(secret),
+    encodeURI(secret),
+    new URLSearchParams([['', secret]]).toString().slice(1),
+    JSON.stringify(secret).slice(1, -1),
+  ]);
+  return [...forms].filter((form) => form !== '');
 }
 
 export function isSensitiveName(name: string): boolean {

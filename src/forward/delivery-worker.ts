@@ -3,6 +3,7 @@ import type { CrmTransport } from '../crm/transport.js';
 import type { Logger } from '../lib/logger.js';
 import type { RuleSet } from '../ruleset/rule-set.js';
 import type { RulesProvider } from '../ruleset/rules-holder.js';
+import { attemptRequestOf } from './attempt-request.js';
 import { dncForwarding } from './dnc-forwarding.js';
 import { dialerKind } from './kinds/dialer-kind.js';
 import type {
@@ -71,6 +72,9 @@ interface DestinationRun {
   claiming: boolean;
   again: boolean;
   circuit: CircuitBreaker;
+  /** after a claim that took every due delivery, the next waits until then (GATHER_MS) */
+  gatherUntil: number;
+  gatherTimer?: NodeJS.Timeout;
 }
 
 /** Beyond the attempt's own timeout, how long a claim keeps its slot should its process die mid-call. */
@@ -91,6 +95,13 @@ async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
   }
 }
 const SYNC_POLL_MS = 25;
+/**
+ * Once a claim has taken every due delivery, the next claim waits this long, so the leads queued
+ * meanwhile go together: under a steady insert load, claiming at every insert sent calls of a few
+ * leads each, and the claims, calls and settles of those small calls cost more than the inserts
+ * themselves. A backlog is not held back: while claims come back full, they follow each other.
+ */
+const GATHER_MS = 50;
 
 export function limitsOf(destination: CompiledDestination, maxConcurrency = destination.maxConcurrency, leaseMarginMs = DEFAULT_LEASE_MARGIN_MS): ClaimLimits {
   return {
@@ -163,6 +174,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
           options.logger.warn({ event: change.to === 'open' ? 'delivery.circuit_opened' : 'delivery.circuit_changed', destination: name, ...change }, `dialer circuit ${change.from} → ${change.to}`);
           options.metrics?.setDeliveryCircuit(name, change.to);
         }),
+        gatherUntil: 0,
       };
       runs.set(name, run);
     }
@@ -219,7 +231,10 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       cutters.delete(cutter);
     }
     const missing: AttemptResult = { outcome: 'unknown', status: null, answer: 'the dialer answered no result for this lead' };
-    const settlements = call.deliveries.map((delivery, i) => settlementOf(destination, delivery, outcome.results[i] ?? missing, outcome, random));
+    const count = call.deliveries.length;
+    const settlements = call.deliveries.map((delivery, i) =>
+      settlementOf(destination, delivery, outcome.results[i] ?? missing, { request: attemptRequestOf(outcome.request, i, count), latencyMs: outcome.latencyMs }, random),
+    );
     const run = runOf(destination.name);
     run.circuit.record(admission, healthOf(outcome.results), now(), destination.circuit);
     options.metrics?.setDeliveryCircuit(destination.name, run.circuit.state(now()));
@@ -274,12 +289,17 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     return work;
   }
 
-  /** One claim of a destination's due work (its limits counted by the store), launching its calls. */
-  async function claimAndLaunch(destination: CompiledDestination, run: DestinationRun): Promise<Array<Promise<DeliverySettlement[]>>> {
+  /**
+   * One claim of a destination's due work (its limits counted by the store), launching its calls.
+   * `tookAll`: the claim left nothing due behind (fewer calls than slots, or a call short of a full batch).
+   */
+  async function claimAndLaunch(destination: CompiledDestination, run: DestinationRun): Promise<{ launched: Array<Promise<DeliverySettlement[]>>; tookAll: boolean }> {
     const admission = run.circuit.admit(now());
-    if (admission === 'reject') return [];
+    if (admission === 'reject') return { launched: [], tookAll: false };
+    const limits = limitsOf(destination, admission === 'probe' ? Math.min(1, destination.maxConcurrency) : destination.maxConcurrency, leaseMarginMs);
+    const free = limits.maxConcurrency - run.inFlight;
     let calls: ClaimedCall[] = [];
-    const claim = options.store.claim(destination.name, limitsOf(destination, admission === 'probe' ? Math.min(1, destination.maxConcurrency) : destination.maxConcurrency, leaseMarginMs));
+    const claim = options.store.claim(destination.name, limits);
     claims.add(claim);
     try {
       calls = await claim;
@@ -289,10 +309,24 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       claims.delete(claim);
     }
     if (admission === 'probe' && calls.length === 0) run.circuit.record('probe', 'neutral', now(), destination.circuit);
-    return calls.map((call, i) => launch(destination, call, i === 0 ? admission : 'pass'));
+    const tookAll = calls.length < free || calls.some((call) => call.deliveries.length < limits.batch);
+    return { launched: calls.map((call, i) => launch(destination, call, i === 0 ? admission : 'pass')), tookAll };
   }
 
-  /** One claim for a destination, at most one at a time in this process; answers the calls it launched. */
+  /** Claims again once the gathering time is over (one timer per destination). */
+  function gatherLater(name: string, run: DestinationRun, waitMs: number): void {
+    if (run.gatherTimer || stopped) return;
+    run.gatherTimer = setTimeout(() => {
+      run.gatherTimer = undefined;
+      if (!stopped) void pump(name);
+    }, waitMs);
+  }
+
+  /**
+   * One claim for a destination, at most one at a time in this process; answers the calls it
+   * launched. After a claim that took everything due, the next waits GATHER_MS, so the leads
+   * inserted meanwhile go together (a Noojee batch) rather than one call per insert.
+   */
   async function pump(name: string): Promise<Array<Promise<DeliverySettlement[]>>> {
     const destination = options.rules.current().destinations.get(name);
     if (!destination) return [];
@@ -302,13 +336,20 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       return [];
     }
     if (run.inFlight >= destination.maxConcurrency) return [];
+    const waitMs = run.gatherUntil - now();
+    if (waitMs > 0) {
+      gatherLater(name, run, waitMs);
+      return [];
+    }
     run.claiming = true;
-    let launched: Array<Promise<DeliverySettlement[]>>;
+    let claimed: Awaited<ReturnType<typeof claimAndLaunch>>;
     try {
-      launched = await claimAndLaunch(destination, run);
+      claimed = await claimAndLaunch(destination, run);
     } finally {
       run.claiming = false;
     }
+    const { launched } = claimed;
+    run.gatherUntil = claimed.tookAll ? now() + GATHER_MS : 0;
     if (!stopped && (run.again || (launched.length > 0 && run.inFlight < destination.maxConcurrency))) {
       run.again = false;
       void pump(name);
@@ -327,7 +368,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     for (;;) {
       const destination = options.rules.current().destinations.get(name);
       if (!destination) return settled;
-      const round = (await Promise.all(await claimAndLaunch(destination, runOf(name)))).flat();
+      const round = (await Promise.all((await claimAndLaunch(destination, runOf(name))).launched)).flat();
       settled += round.length;
       if (round.length === 0 || now() >= until) return settled;
     }
@@ -365,6 +406,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     async stop(graceMs = 10_000) {
       stopped = true;
       clearTimeout(timer);
+      for (const run of runs.values()) clearTimeout(run.gatherTimer);
       halted = true;
       for (const wake of [...pacedStarts]) wake();
       // a claim still under way launches its calls after this point; they see `halted` and give their slots back

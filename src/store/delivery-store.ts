@@ -59,7 +59,7 @@ with candidates as (${candidates}
     claim_token = $5::text || ':' || r.call,
     updated_at = now()
   from ranked r
-  where d.id = r.id and r.call_rank <= $2::int and d.state = 'queued'
+  where d.id = any(array(select id from ranked where call_rank <= $2::int)) and d.id = r.id and r.call_rank <= $2::int and d.state = 'queued'
   returning d.id, d.lead_id, d.destination, d.event, d.route, d.payload, d.attempt_count, d.uncertain, d.claim_token, d.dialer_lead_id
 )
 select c.id::text as id, c.lead_id::text as lead_id, c.event, c.route, c.payload, c.attempt_count, c.uncertain, c.claim_token,
@@ -104,7 +104,7 @@ with r as (
     dialer_lead_id = coalesce(r.dialer_lead_id, d.dialer_lead_id), uncertain = r.uncertain,
     next_attempt_at = case when r.state = 'queued' then now() + (r.retry_ms * interval '1 millisecond') else now() end,
     lease_until = null, claim_token = null, updated_at = now()
-  from r where d.id = r.id and d.claim_token = $1::text
+  from r where d.id = any($3::bigint[]) and d.id = r.id and d.claim_token = $1::text
   returning d.id, d.lead_id, d.destination, d.event, d.state
 ), refused_updates as (
   update deliveries u set state = 'refused', last_outcome = 'refused', last_answer = 'not sent: the dialer refused this lead''s insert', updated_at = now()
@@ -113,7 +113,7 @@ with r as (
 )
 insert into delivery_attempts (delivery_id, request, status, answer, outcome, latency_ms)
 select r.id, r.request, r.status, r.answer, r.outcome, r.latency_ms from r
-where not $3::boolean or r.id in (select id from settled)
+where not $4::boolean or r.id in (select id from settled)
 order by r.id`;
 
 const RELEASE = `update deliveries set lease_until = null, claim_token = null, next_attempt_at = now(), updated_at = now() where claim_token = $1::text`;
@@ -243,7 +243,9 @@ export function createDeliveryStore(backendRunner: SqlRunner): DeliveryStore {
         request: r.request,
         latency_ms: Math.round(r.latencyMs),
       }));
-      await runner.query(SETTLE, [token, JSON.stringify(rows), retried]);
+      // the ids again as an array: the planner then reads the rows by primary key, whatever it
+      // guesses of jsonb_to_recordset (100 rows), instead of scanning the table for the token
+      await runner.query(SETTLE, [token, JSON.stringify(rows), rows.map((r) => r.id), retried]);
     },
     reserveStart: (destination, ratePerSecond) =>
       inTransaction(runner, async (tx) => {

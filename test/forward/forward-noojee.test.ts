@@ -69,6 +69,11 @@ describe('queue mode', () => {
     await eventually('five leads delivered', () => allDelivered(t, 5));
     expect(fake.requests.map((r) => r.path.split('/').at(-1))).toEqual(['insertLeadsFast']);
     expect(fake.leads.map((l) => l.fields.phone)).toEqual(phones);
+    // each delivery's attempt record keeps its own lead of the batch and its place in it, not the whole batch
+    const records = (await attempts(t)).map((a) => a.request as { url: string; body: { phone: string }; batch: { index: number; size: number } });
+    expect(records.map((r) => r.body.phone)).toEqual(phones);
+    expect(records.map((r) => r.batch)).toEqual(phones.map((_, index) => ({ index, size: 5 })));
+    expect(records.every((r) => r.url.includes('/insertLeadsFast?'))).toBe(true);
   });
 
   it('an update goes after its insert was delivered, to the dialer lead under the same key', async () => {

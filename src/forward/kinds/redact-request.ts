@@ -3,7 +3,7 @@
  * name, and every credential or `${env:…}` value blanked wherever else it shows (URL, headers,
  * body, raw or encoded), so a secret that a lead field happens to echo is not stored either.
  */
-import { isSensitiveName, redactSecrets, REDACTED } from '../../crm/build-request.js';
+import { isSensitiveName, redactSecrets, REDACTED, secretForms } from '../../crm/build-request.js';
 import type { CompiledDestination, DialerRequest } from '../ports.js';
 import { parseJson } from './answer-reading.js';
 import type { RedactedDialerRequest } from './kind-types.js';
@@ -15,7 +15,9 @@ export function redactDialerRequest(
 ): RedactedDialerRequest {
   const secrets = secretsOf(destination);
   const isCredential = (name: string) => credentialParams.includes(name) || isSensitiveName(name);
-  const text = (value: string) => redactSecrets(value, secrets);
+  // the forms once a request, not once a value: a batch of 100 leads has a thousand values
+  const forms = secrets.flatMap(secretForms);
+  const text = (value: string) => (forms.some((form) => value.includes(form)) ? redactSecrets(value, secrets) : value);
 
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) headers[name] = isCredential(name) ? REDACTED : text(value);
