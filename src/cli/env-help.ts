@@ -24,6 +24,10 @@ export const SETTINGS: Record<keyof Env, { meaning: string; default: string }> =
   LEADGATE_MAX_BODY_BYTES: { meaning: 'largest request body', default: '10485760' },
   LEADGATE_SHUTDOWN_TIMEOUT_MS: { meaning: 'how long SIGTERM lets requests in flight finish', default: '10000' },
   LEADGATE_IDEMPOTENCY_LEASE_MS: { meaning: 'how long an Idempotency-Key whose request never answered stays held', default: '300000' },
+  LEADGATE_PROCESSES: {
+    meaning: "server processes sharing the port, or 'auto' (one per core); more than 1 needs DATABASE_URL, and each process has its own LEADGATE_MAX_CONCURRENCY slots",
+    default: '1',
+  },
   LOG_LEVEL: { meaning: 'pino level: fatal, error, warn, info, debug, trace or silent', default: 'info' },
 };
 
