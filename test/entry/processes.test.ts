@@ -57,6 +57,8 @@ const pidsOf = (server: ServerProcess, requestIds: readonly string[]) =>
   new Set(server.lines.filter((l) => l.event === 'http.request' && requestIds.includes(l.requestId as string)).map((l) => l.pid));
 
 const workerPids = (server: ServerProcess) => server.lines.filter((l) => l.event === 'worker.listening').map((l) => l.pid as number);
+/** The processes' own lines are written asynchronously, so they may follow the primary's `server.listening`. */
+const bothWorkerPids = (server: ServerProcess) => until('both worker.listening lines', () => (workerPids(server).length >= 2 ? workerPids(server) : undefined));
 
 describe('LEADGATE_PROCESSES refusals', () => {
   it.each(['0', 'x', '1.5'])('LEADGATE_PROCESSES=%s: exit 1 naming the setting', async (value) => {
@@ -94,7 +96,8 @@ describe.runIf(SERVER_URL)('two server processes on one port (server PostgreSQL)
     await backend?.close();
   });
 
-  it('the primary says it listens once both processes do; every line names its process', () => {
+  it('the primary says it listens once both processes do; every line names its process', async () => {
+    await bothWorkerPids(server);
     const listening = server.lines.filter((l) => l.event === 'server.listening');
     expect(listening).toHaveLength(1);
     expect(listening[0]).toMatchObject({ role: 'primary', pid: server.child.pid, processes: 2, port: server.port });
@@ -172,8 +175,10 @@ describe.runIf(SERVER_URL)('server processes that keep dying (server PostgreSQL)
       });
       // without its database, every replacement fails to start: a crash loop (both processes
       // killed at once, so that the five deaths come well within the policy's minute)
+      const pids = await bothWorkerPids(server);
       await admin.unsafe(`drop database ${database} with (force)`);
-      for (const pid of workerPids(server)) process.kill(pid, 'SIGKILL');
+      // (a process may already have died of the dropped database: that death counts the same)
+      for (const pid of pids.filter(isAlive)) process.kill(pid, 'SIGKILL');
       const code = await new Promise<number | null>((resolve) => server.child.once('exit', resolve));
       expect(code).toBe(1);
       expect(oneLine(server.stderr())).toMatch(/^5 server processes died within 60 s \(the last: exit code 1; .*database .* does not exist\): stopping the server$/);
