@@ -19,8 +19,9 @@ import { createRestartPolicy, type RestartPolicySettings } from './restart-polic
  */
 
 /** Why a database URL is needed, in the words the operator reads at start-up. */
-export function embeddedStoreRefusal(processes: number): string {
-  return `LEADGATE_PROCESSES=${processes} needs DATABASE_URL: the embedded PGlite store belongs to one process (set DATABASE_URL to a PostgreSQL server, or LEADGATE_PROCESSES=1)`;
+export function embeddedStoreRefusal(setting: Env['LEADGATE_PROCESSES'], processes: number): string {
+  const asked = setting === 'auto' ? `auto (${processes} cores)` : String(setting);
+  return `LEADGATE_PROCESSES=${asked} needs DATABASE_URL: the embedded PGlite store belongs to one process (set DATABASE_URL to a PostgreSQL server, or LEADGATE_PROCESSES=1)`;
 }
 
 /**
@@ -28,7 +29,7 @@ export function embeddedStoreRefusal(processes: number): string {
  * the server with one message rather than one per process.
  */
 export async function checkBeforeForking(env: Env, rawEnv: Record<string, string | undefined>, processes: number): Promise<void> {
-  if (!env.DATABASE_URL) throw new Error(embeddedStoreRefusal(processes));
+  if (!env.DATABASE_URL) throw new Error(embeddedStoreRefusal(env.LEADGATE_PROCESSES, processes));
   const loaded = compileRuleSet(await readRulesDir(env.RULES_DIR), rawEnv);
   if (!loaded.ok) throw new RuleLoadError(loaded.errors);
   // only its refusal matters here: each process logs its own key warnings

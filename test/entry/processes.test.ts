@@ -74,7 +74,8 @@ describe('LEADGATE_PROCESSES refusals', () => {
       const dataDir = join(work, 'data');
       const run = await runCli(['serve'], { LEADGATE_PROCESSES: '2', LEADGATE_DATA_DIR: dataDir, RULES_DIR: BASIC_RULES, PORT: '0' });
       expect(run.code).toBe(1);
-      expect(oneLine(run.stderr)).toBe(embeddedStoreRefusal(2));
+      expect(oneLine(run.stderr)).toBe(embeddedStoreRefusal(2, 2));
+      expect(run.stderr).toMatch(/^LEADGATE_PROCESSES=2 needs DATABASE_URL: the embedded PGlite store belongs to one process/);
       expect(run.stdout).toBe('');
       await expect(stat(dataDir)).rejects.toThrow(/ENOENT/);
     } finally {
