@@ -14,6 +14,7 @@ import { benchPglite } from './scenarios/pglite.js';
 import { benchPgliteMemory } from './scenarios/pglite-memory.js';
 import { benchProxy } from './scenarios/proxy.js';
 import { benchSingle } from './scenarios/single.js';
+import { benchSingleProcesses } from './scenarios/single-processes.js';
 import { benchSoak } from './scenarios/soak.js';
 
 /**
@@ -40,6 +41,7 @@ const BENCHES: Record<string, (ctx: BenchContext) => Promise<BenchResult[]>> = {
   },
   batch: async () => [await benchBatchVsSingle()],
   single: benchSingle,
+  'single-processes': benchSingleProcesses,
   proxy: benchProxy,
   'batch-http': benchBatchHttp,
   dedupe: benchDedupeGrowth,

@@ -25,6 +25,10 @@ export const SETTINGS: Record<keyof Env, { meaning: string; default: string }> =
   LEADGATE_SHUTDOWN_TIMEOUT_MS: { meaning: 'how long SIGTERM lets requests in flight finish', default: '10000' },
   LEADGATE_IDEMPOTENCY_LEASE_MS: { meaning: 'how long an Idempotency-Key whose request never answered stays held', default: '300000' },
   LEADGATE_DELIVERY_LEASE_MARGIN_MS: { meaning: "a dialer call's claim outlives its process (killed mid-call) by twice the destination's timeoutMs plus this", default: '30000' },
+  LEADGATE_PROCESSES: {
+    meaning: "server processes sharing the port, or 'auto' (one per core); more than 1 needs DATABASE_URL, and LEADGATE_MAX_CONCURRENCY is divided among the processes",
+    default: '1',
+  },
   LOG_LEVEL: { meaning: 'pino level: fatal, error, warn, info, debug, trace or silent', default: 'info' },
 };
 

@@ -7,6 +7,22 @@ const booleanFlag = z
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
+/**
+ * How many server processes: a whole number of at least 1, or `auto` (one per core the process
+ * may use; resolved where the processes are started, so this file needs no node:os: the Workers
+ * bundle reads it too).
+ */
+const processCount = z
+  .string()
+  .default('1')
+  .transform((raw, ctx) => {
+    const value = raw.trim().toLowerCase();
+    if (value === 'auto') return 'auto' as const;
+    if (/^\d+$/.test(value) && Number(value) >= 1) return Number(value);
+    ctx.addIssue({ code: 'custom', input: raw, message: `expected a whole number of processes (1 or more) or 'auto', got '${raw}'` });
+    return z.NEVER;
+  });
+
 /** SPEC section 1: every setting the process reads from its environment, parsed once at the entry. */
 export const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -29,6 +45,8 @@ export const envSchema = z.object({
   LEADGATE_IDEMPOTENCY_LEASE_MS: z.coerce.number().int().positive().max(86_400_000).default(300_000),
   /** beyond twice a destination's timeoutMs, how long a delivery claim of a process that died holds its slot; src/forward/delivery-worker.ts */
   LEADGATE_DELIVERY_LEASE_MARGIN_MS: z.coerce.number().int().min(0).max(86_400_000).default(30_000),
+  /** server processes sharing the port (src/entry/cluster-primary.ts); more than 1 needs DATABASE_URL */
+  LEADGATE_PROCESSES: processCount,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

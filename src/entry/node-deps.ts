@@ -31,6 +31,8 @@ export interface NodeDepsParts {
   admission: { slots: number; queueTimeoutMs: number };
   /** process metrics (memory, event loop) too: on for the server, off for tests */
   defaultMetrics?: boolean;
+  /** /metrics answers for every process of the cluster, through the primary (ops/cluster-metrics.ts) */
+  clusterMetrics?: boolean;
   /** the rules folder behind `rules`: makes rule files editable through the admin API */
   rulesFolder?: { dir: string; holder: RulesHolder; env?: Record<string, string | undefined> };
   /** how long an unanswered Idempotency-Key claim holds its key (default DEFAULT_CLAIM_LEASE_MS) */
@@ -63,7 +65,7 @@ export function buildNodeDeps(parts: NodeDepsParts): AppDeps & {
       circuits: () => new Map([...parts.rules.current().connects.keys()].map((name) => [name, client.circuitState(name)])),
       deliveryQueue: cachedQueueStats(() => deliveryAdmin.queueStats()),
     },
-    { defaultMetrics: parts.defaultMetrics ?? false },
+    { defaultMetrics: parts.defaultMetrics ?? false, clusterWorker: parts.clusterMetrics ?? false },
   );
   const deliveries = createDeliveryWorker({
     store: createDeliveryStore(parts.backend.runner),

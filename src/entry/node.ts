@@ -18,6 +18,16 @@ import { buildNodeDeps } from './node-deps.js';
 import { openStoreBackend } from './open-store.js';
 import type { StoreBackend } from '../store/sql-runner.js';
 
+export interface NodeServerOptions {
+  /**
+   * Set when this process is one of several sharing the port (LEADGATE_PROCESSES > 1): its cluster
+   * worker id and admission slots. Its lines carry its pid and id, it announces itself with
+   * `worker.listening` (the primary says `server.listening` once all are up), and /metrics
+   * answers for all processes (cluster-metrics.ts).
+   */
+  clusterWorker?: { id: number; admissionSlots: number };
+}
+
 export interface RunningServer {
   port: number;
   close(): Promise<void>;
@@ -28,11 +38,12 @@ export interface RunningServer {
  * bound; a taken port throws before the data folder is touched; a held data folder throws before
  * anything is served.
  */
-export async function startNodeServer(env: Env, rawEnv: Record<string, string | undefined> = {}): Promise<RunningServer> {
+export async function startNodeServer(env: Env, rawEnv: Record<string, string | undefined> = {}, options: NodeServerOptions = {}): Promise<RunningServer> {
+  const worker = options.clusterWorker;
   // Asynchronous writes: lines logged while a write is in flight go out together in one syscall
   // (a synchronous write per request line cost a measurable share of an insert's CPU); pino
   // flushes what is buffered when the process exits.
-  const logger = createLogger(env.LOG_LEVEL, pino.destination({ dest: 1, sync: false }));
+  const logger = createLogger(env.LOG_LEVEL, pino.destination({ dest: 1, sync: false }), worker ? { pid: process.pid, worker: worker.id } : {});
 
   const loaded = compileRuleSet(await readRulesDir(env.RULES_DIR), rawEnv);
   if (!loaded.ok) throw new RuleLoadError(loaded.errors);
@@ -47,14 +58,15 @@ export async function startNodeServer(env: Env, rawEnv: Record<string, string | 
 
   let started: Started;
   try {
-    started = await startServices(env, rawEnv, logger, rules, port);
+    started = await startServices(env, rawEnv, logger, rules, port, worker);
   } catch (error) {
     await new Promise((resolve) => server.close(resolve));
     throw error;
   }
   const { deps, backend, outbox, purge, reloader } = started;
   appReady(started.app);
-  logger.info({ event: 'server.listening', port, store: backend.kind, rulesDir: env.RULES_DIR }, `leadgate listening on :${port}`);
+  if (worker) logger.info({ event: 'worker.listening', port, store: backend.kind }, `leadgate worker ${worker.id} listening on :${port}`);
+  else logger.info({ event: 'server.listening', port, store: backend.kind, rulesDir: env.RULES_DIR }, `leadgate listening on :${port}`);
 
   return {
     port,
@@ -115,7 +127,14 @@ interface Started {
 }
 
 /** Store, pipeline dependencies and background workers, once the port is ours. */
-async function startServices(env: Env, rawEnv: Record<string, string | undefined>, logger: Logger, rules: RulesHolder, port: number): Promise<Started> {
+async function startServices(
+  env: Env,
+  rawEnv: Record<string, string | undefined>,
+  logger: Logger,
+  rules: RulesHolder,
+  port: number,
+  worker: NodeServerOptions['clusterWorker'],
+): Promise<Started> {
   const apiKeys = bootstrapApiKeys(
     {
       keys: env.LEADGATE_API_KEYS,
@@ -140,8 +159,9 @@ async function startServices(env: Env, rawEnv: Record<string, string | undefined
         demo: env.LEADGATE_DEMO,
         adminToken: env.LEADGATE_ADMIN_TOKEN,
       },
-      admission: { slots: env.LEADGATE_MAX_CONCURRENCY, queueTimeoutMs: env.LEADGATE_QUEUE_TIMEOUT_MS },
+      admission: { slots: worker?.admissionSlots ?? env.LEADGATE_MAX_CONCURRENCY, queueTimeoutMs: env.LEADGATE_QUEUE_TIMEOUT_MS },
       defaultMetrics: true,
+      clusterMetrics: worker !== undefined,
       rulesFolder: { dir: env.RULES_DIR, holder: rules, env: rawEnv },
       idempotencyLeaseMs: env.LEADGATE_IDEMPOTENCY_LEASE_MS,
       deliveryLeaseMarginMs: env.LEADGATE_DELIVERY_LEASE_MARGIN_MS,

@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { QueueStat } from '../forward/delivery-admin.js';
 import type { AttemptOutcome } from '../forward/ports.js';
 import type { GateStats } from '../pipeline/admission-gate.js';
+import { clusterMetricsRender } from './cluster-metrics.js';
 
 /** What the app reports; the Prometheus implementation below is the Node one. */
 export interface Metrics {
@@ -34,8 +35,14 @@ export interface MetricSources {
 const CIRCUIT_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
-/** Prometheus metrics (SPEC 7) in a registry of their own, so several apps in one process never clash. */
-export function createPromMetrics(sources: MetricSources, options: { defaultMetrics?: boolean } = {}): Metrics {
+/**
+ * Prometheus metrics (SPEC 7) in a registry of their own, so several apps in one process never
+ * clash. With `clusterWorker`, /metrics answers for every server process (cluster-metrics.ts):
+ * counters, histograms and the gate's gauges add up across processes; a gauge of state the
+ * processes share (the delivery queue, read from the database) or that each keeps a copy of (a
+ * circuit) says `aggregator: 'max'`, so N processes do not report N times the queue.
+ */
+export function createPromMetrics(sources: MetricSources, options: { defaultMetrics?: boolean; clusterWorker?: boolean } = {}): Metrics {
   const registry = new Registry();
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'leadgate_' });
   const registers = [registry];
@@ -66,6 +73,7 @@ export function createPromMetrics(sources: MetricSources, options: { defaultMetr
     name: 'leadgate_crm_circuit_state',
     help: 'Circuit breaker per connect: 0 closed, 1 half-open, 2 open',
     labelNames: ['connect'],
+    aggregator: 'max',
     registers,
     collect() {
       this.reset();
@@ -91,7 +99,7 @@ export function createPromMetrics(sources: MetricSources, options: { defaultMetr
     decision: (outcome) => decisions.inc({ outcome }),
     recordDeliveryAttempt: delivery.attempt,
     setDeliveryCircuit: delivery.circuit,
-    render: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
+    render: options.clusterWorker ? clusterMetricsRender(registry) : async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
   };
 }
 
@@ -109,6 +117,7 @@ function deliveryMetrics(sources: MetricSources, registers: Registry[]) {
       name,
       help,
       labelNames: ['destination'],
+      aggregator: 'max',
       registers,
       async collect() {
         const found = await read();
@@ -132,7 +141,13 @@ function deliveryMetrics(sources: MetricSources, registers: Registry[]) {
     buckets: LATENCY_BUCKETS,
     registers,
   });
-  const circuit = new Gauge({ name: 'leadgate_delivery_circuit_state', help: 'Circuit breaker per destination: 0 closed, 1 half-open, 2 open', labelNames: ['destination'], registers });
+  const circuit = new Gauge({
+    name: 'leadgate_delivery_circuit_state',
+    help: 'Circuit breaker per destination: 0 closed, 1 half-open, 2 open',
+    labelNames: ['destination'],
+    aggregator: 'max',
+    registers,
+  });
   return {
     attempt(destination: string, outcome: AttemptOutcome, latencyMs: number) {
       attempts.inc({ destination, outcome });
