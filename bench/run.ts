@@ -8,6 +8,7 @@ import { benchRuleEval } from './rule-eval.js';
 import { benchBatchHttp } from './scenarios/batch-http.js';
 import { benchDedupeGrowth } from './scenarios/dedupe.js';
 import { benchDedupeKeys } from './scenarios/dedupe-keys.js';
+import { benchDupCheck } from './scenarios/dupcheck.js';
 import { benchMemory } from './scenarios/memory.js';
 import { benchPglite } from './scenarios/pglite.js';
 import { benchPgliteMemory } from './scenarios/pglite-memory.js';
@@ -40,6 +41,7 @@ const BENCHES: Record<string, (ctx: BenchContext) => Promise<BenchResult[]>> = {
   batch: async () => [await benchBatchVsSingle()],
   single: benchSingle,
   proxy: benchProxy,
+  dupcheck: benchDupCheck,
   'batch-http': benchBatchHttp,
   dedupe: benchDedupeGrowth,
   'dedupe-keys': benchDedupeKeys,
