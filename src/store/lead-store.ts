@@ -1,4 +1,4 @@
-import { insertDecisionOutcome, type DecisionWithoutLead, type InsertOutcome, type LeadStore, type NewLead } from '../pipeline/ports.js';
+import { insertDecisionOutcome, type DecisionWithoutLead, type InsertOutcome, type LeadStore, type NewLead, type Precheck } from '../pipeline/ports.js';
 import { applyDecisionEffects, hasDecisionEffects } from './decision-effects.js';
 import { scopeKeys } from './dedupe-scopes.js';
 import { createBackfillRunner, type BackfillRunnerOptions } from './dedupe-backfill.js';
@@ -53,6 +53,13 @@ export function createLeadStore(backendRunner: SqlRunner, options: LeadStoreOpti
   // another order, hence the retry.
   const writeOne = (lead: NewLead): Promise<InsertOutcome> => retryingRollbacks(() => insertOneLead(runner, lead, options.clock));
   const insertSingle = createGroupCommit({ one: writeOne, many: writeBatch }, options.groupCommit ?? DEFAULT_GROUP_COMMIT);
+  // The prechecks of concurrent single-lead requests are grouped the same way: one statement (one
+  // round trip, one parse of its input) answers every precheck that waited for a free slot.
+  const precheckMany = (leads: readonly NewLead[]) => precheckLeads(runner, leads, options.clock);
+  const precheckSingle = createGroupCommit(
+    { one: async (lead: NewLead): Promise<Precheck> => (await precheckMany([lead]))[0] ?? null, many: precheckMany },
+    options.groupCommit ?? DEFAULT_GROUP_COMMIT,
+  );
 
   return {
     async insertLeads(leads: readonly NewLead[]): Promise<InsertOutcome[]> {
@@ -61,7 +68,9 @@ export function createLeadStore(backendRunner: SqlRunner, options: LeadStoreOpti
       if (leads.length === 1) return [await insertSingle(leads[0]!)];
       return writeBatch(leads);
     },
-    precheckLeads: (leads) => precheckLeads(runner, leads, options.clock),
+    async precheckLeads(leads: readonly NewLead[]) {
+      return leads.length === 1 ? [await precheckSingle(leads[0]!)] : precheckMany(leads);
+    },
     async recordDecisions(entries: readonly DecisionWithoutLead[]) {
       if (entries.length === 0) return;
       await inTransaction(runner, (tx) => applyDecisionEffects(tx, entries.map((e) => ({ ...e, leadId: null }))));
