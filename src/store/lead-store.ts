@@ -24,6 +24,15 @@ export interface LeadStoreOptions {
   backfill?: false | BackfillRunnerOptions;
 }
 
+/*
+ * One precheck at a time: a precheck is a read with no commit to wait for, so its round trip is
+ * short, and every precheck that arrives meanwhile goes in the next statement. On a busy machine
+ * each round trip costs a wake-up of a PostgreSQL backend; with the inserts' four slots most
+ * prechecks found a free one and went alone (bench dupcheck: leadgate 1.14 -> 0.91 ms and
+ * PostgreSQL 0.50 -> 0.44 ms CPU per checked insert).
+ */
+const PRECHECK_GROUPING: GroupCommitOptions = { concurrentGroups: 1, maxGroupSize: 200 };
+
 export function createLeadStore(backendRunner: SqlRunner, options: LeadStoreOptions = {}): LeadStore {
   const runner = guardedRunner(backendRunner);
   const backfill = options.backfill === false ? undefined : createBackfillRunner(runner, options.backfill ?? {});
@@ -58,7 +67,7 @@ export function createLeadStore(backendRunner: SqlRunner, options: LeadStoreOpti
   const precheckMany = (leads: readonly NewLead[]) => precheckLeads(runner, leads, options.clock);
   const precheckSingle = createGroupCommit(
     { one: async (lead: NewLead): Promise<Precheck> => (await precheckMany([lead]))[0] ?? null, many: precheckMany },
-    options.groupCommit ?? DEFAULT_GROUP_COMMIT,
+    PRECHECK_GROUPING,
   );
 
   return {
