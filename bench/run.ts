@@ -9,6 +9,7 @@ import { benchBatchHttp } from './scenarios/batch-http.js';
 import { benchDedupeGrowth } from './scenarios/dedupe.js';
 import { benchDedupeKeys } from './scenarios/dedupe-keys.js';
 import { benchForward } from './scenarios/forward.js';
+import { benchDupCheck } from './scenarios/dupcheck.js';
 import { benchMemory } from './scenarios/memory.js';
 import { benchPglite } from './scenarios/pglite.js';
 import { benchPgliteMemory } from './scenarios/pglite-memory.js';
@@ -43,6 +44,7 @@ const BENCHES: Record<string, (ctx: BenchContext) => Promise<BenchResult[]>> = {
   single: benchSingle,
   'single-processes': benchSingleProcesses,
   proxy: benchProxy,
+  dupcheck: benchDupCheck,
   'batch-http': benchBatchHttp,
   dedupe: benchDedupeGrowth,
   'dedupe-keys': benchDedupeKeys,

@@ -1,4 +1,4 @@
-import { insertDecisionOutcome, type DecisionWithoutLead, type InsertOutcome, type LeadStore, type NewLead } from '../pipeline/ports.js';
+import { insertDecisionOutcome, type DecisionWithoutLead, type InsertOutcome, type LeadStore, type NewLead, type Precheck } from '../pipeline/ports.js';
 import { applyDecisionEffects, hasDecisionEffects } from './decision-effects.js';
 import { scopeKeys } from './dedupe-scopes.js';
 import { createBackfillRunner, type BackfillRunnerOptions } from './dedupe-backfill.js';
@@ -23,6 +23,15 @@ export interface LeadStoreOptions {
   /** the background build of claims a rules change asks for (dedupe-backfill.ts); false: none */
   backfill?: false | BackfillRunnerOptions;
 }
+
+/*
+ * One precheck at a time: a precheck is a read with no commit to wait for, so its round trip is
+ * short, and every precheck that arrives meanwhile goes in the next statement. On a busy machine
+ * each round trip costs a wake-up of a PostgreSQL backend; with the inserts' four slots most
+ * prechecks found a free one and went alone (bench dupcheck: leadgate 1.14 -> 0.91 ms and
+ * PostgreSQL 0.50 -> 0.44 ms CPU per checked insert).
+ */
+const PRECHECK_GROUPING: GroupCommitOptions = { concurrentGroups: 1, maxGroupSize: 200 };
 
 export function createLeadStore(backendRunner: SqlRunner, options: LeadStoreOptions = {}): LeadStore {
   const runner = guardedRunner(backendRunner);
@@ -53,6 +62,13 @@ export function createLeadStore(backendRunner: SqlRunner, options: LeadStoreOpti
   // another order, hence the retry.
   const writeOne = (lead: NewLead): Promise<InsertOutcome> => retryingRollbacks(() => insertOneLead(runner, lead, options.clock));
   const insertSingle = createGroupCommit({ one: writeOne, many: writeBatch }, options.groupCommit ?? DEFAULT_GROUP_COMMIT);
+  // The prechecks of concurrent single-lead requests are grouped the same way: one statement (one
+  // round trip, one parse of its input) answers every precheck that waited for a free slot.
+  const precheckMany = (leads: readonly NewLead[]) => precheckLeads(runner, leads, options.clock);
+  const precheckSingle = createGroupCommit(
+    { one: async (lead: NewLead): Promise<Precheck> => (await precheckMany([lead]))[0] ?? null, many: precheckMany },
+    PRECHECK_GROUPING,
+  );
 
   return {
     async insertLeads(leads: readonly NewLead[]): Promise<InsertOutcome[]> {
@@ -61,7 +77,9 @@ export function createLeadStore(backendRunner: SqlRunner, options: LeadStoreOpti
       if (leads.length === 1) return [await insertSingle(leads[0]!)];
       return writeBatch(leads);
     },
-    precheckLeads: (leads) => precheckLeads(runner, leads, options.clock),
+    async precheckLeads(leads: readonly NewLead[]) {
+      return leads.length === 1 ? [await precheckSingle(leads[0]!)] : precheckMany(leads);
+    },
     async recordDecisions(entries: readonly DecisionWithoutLead[]) {
       if (entries.length === 0) return;
       await inTransaction(runner, (tx) => applyDecisionEffects(tx, entries.map((e) => ({ ...e, leadId: null }))));
