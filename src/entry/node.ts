@@ -16,7 +16,7 @@ import { createIdempotencyPurge } from '../store/idempotency-purge.js';
 import { createIdempotencyStore } from '../store/idempotency-store.js';
 import { buildNodeDeps } from './node-deps.js';
 import { openStoreBackend } from './open-store.js';
-import type { StoreBackend } from '../store/sql-runner.js';
+import { isConnectionError, type StoreBackend } from '../store/sql-runner.js';
 
 export interface NodeServerOptions {
   /**
@@ -48,6 +48,7 @@ export async function startNodeServer(env: Env, rawEnv: Record<string, string | 
   const loaded = compileRuleSet(await readRulesDir(env.RULES_DIR), rawEnv);
   if (!loaded.ok) throw new RuleLoadError(loaded.errors);
   const rules = new RulesHolder(loaded.rules);
+  keepServingOnDriverRejections(logger);
 
   // The port first: a second `npm start` must fail on the port before it touches the data folder.
   let appReady!: (app: ReturnType<typeof createApp>) => void;
@@ -178,4 +179,22 @@ async function startServices(
     await backend.close();
     throw error;
   }
+}
+
+/**
+ * A database whose connections are all terminated at once (`DROP DATABASE … WITH (FORCE)`, a
+ * failover) can leave a rejection inside postgres.js with no handler of ours to reach: the
+ * operation that issued the query has already failed and answered. Node would end the process
+ * for it, and with it every request in flight; a fault must never do that (SPEC 9), so the server
+ * logs it at error and goes on. Only the connection-loss kind is kept alive: anything else still
+ * ends the process, as it would have.
+ */
+let keepingServing = false;
+function keepServingOnDriverRejections(logger: Logger): void {
+  if (keepingServing) return;
+  keepingServing = true;
+  process.on('unhandledRejection', (reason) => {
+    if (!isConnectionError(reason)) throw reason;
+    logger.error({ event: 'store.connection_lost_unhandled', err: reason }, 'a database connection was lost under a query no one waited for; serving on');
+  });
 }
