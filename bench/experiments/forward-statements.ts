@@ -14,6 +14,7 @@ import { allocatePhoneBlocks, NOOJEE, TARGET_QUERY } from '../harness/leads.js';
 import { LoadGenerator } from '../harness/load.js';
 import { startThrowawayPostgres } from '../harness/postgres-server.js';
 import { seedLeads, settle } from '../harness/seed.js';
+import { printWaitEvents, sampleWaitEvents } from '../harness/wait-sampler.js';
 import { NOOJEE_STUB_KEY, startLeadgate, startStub, writeForwardRules } from '../harness/servers.js';
 
 async function main() {
@@ -39,27 +40,14 @@ async function main() {
   await admin.unsafe('select pg_stat_statements_reset()');
   const before = await queueCounts(admin);
   const calls0 = ((await (await fetch(`${dialer.base}/count`)).json()) as { calls: number }).calls;
-  const waits = new Map<string, number>();
-  let sampling = true;
-  const sampler = (async () => {
-    while (sampling) {
-      const active = await admin.unsafe<Array<{ w: string }>>(
-        `select coalesce(wait_event_type || ':' || wait_event, 'CPU') || '  ' || left(regexp_replace(query, '\\s+', ' ', 'g'), 50) as w
-         from pg_stat_activity where datname = current_database() and state = 'active' and pid <> pg_backend_pid()`,
-      );
-      for (const { w } of active) waits.set(w, (waits.get(w) ?? 0) + 1);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  })();
+  const waits = sampleWaitEvents(admin, 50);
   const run = await load.run({ ...job, durationSec: Number(secondsText), phoneBlocks: allocatePhoneBlocks() });
-  sampling = false;
-  await sampler;
+  const samples = await waits.stop();
   const after = await queueCounts(admin);
   const calls = ((await (await fetch(`${dialer.base}/count`)).json()) as { calls: number }).calls - calls0;
   const delivered = after.delivered - before.delivered;
   console.log(`batch ${batchText}, backlog ${backlog}: ${run.ok2xx} inserts (${run.rps.toFixed(0)}/s), ${delivered} delivered (${(delivered / run.durationSec).toFixed(0)}/s) in ${calls} calls; queue ${before.queued} → ${after.queued}`);
-  console.log('active backends by wait event (samples):');
-  for (const [w, n] of [...waits].sort((a, b) => b[1] - a[1]).slice(0, 12)) console.log(`  ${String(n).padStart(5)}  ${w}`);
+  printWaitEvents(samples, 12);
   const rows = await admin.unsafe<Array<{ calls: string; exec_ms: number; plan_ms: number; plans: string; rows: string; query: string }>>(
     `select calls, total_exec_time as exec_ms, total_plan_time as plan_ms, plans, rows, regexp_replace(query, '\\s+', ' ', 'g') as query
      from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())

@@ -10,6 +10,7 @@ import { runExperiment } from '../harness/cleanup.js';
 import { allocatePhoneBlocks, NOOJEE, TARGET_QUERY } from '../harness/leads.js';
 import { LoadGenerator } from '../harness/load.js';
 import { startThrowawayPostgres } from '../harness/postgres-server.js';
+import { printWaitEvents, sampleWaitEvents } from '../harness/wait-sampler.js';
 import { startLeadgate, startStub, writeBasicRules, writeCrmRules } from '../harness/servers.js';
 
 async function main() {
@@ -27,24 +28,10 @@ async function main() {
   await load.run({ ...job, durationSec: 2, phoneBlocks: allocatePhoneBlocks() });
   if (process.env.ANALYZE_FIRST) await admin.unsafe('analyze');
   await admin.unsafe('select pg_stat_statements_reset()');
-  // what the busy backends wait on, sampled every 50 ms during the load
-  const waits = new Map<string, number>();
-  let sampling = true;
-  const sampler = (async () => {
-    while (sampling) {
-      const active = await admin.unsafe<Array<{ w: string }>>(
-        `select coalesce(wait_event_type || ':' || wait_event, 'CPU') || '  ' || left(regexp_replace(query, '\\s+', ' ', 'g'), 40) as w
-         from pg_stat_activity where datname = current_database() and state = 'active' and pid <> pg_backend_pid()`,
-      );
-      for (const { w } of active) waits.set(w, (waits.get(w) ?? 0) + 1);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  })();
+  const waits = sampleWaitEvents(admin, 40);
   const run = await load.run({ ...job, durationSec: Number(secondsText), phoneBlocks: allocatePhoneBlocks() });
-  sampling = false;
-  await sampler;
-  console.log('active backends by wait event (samples):');
-  for (const [w, n] of [...waits].sort((a, b) => b[1] - a[1]).slice(0, 10)) console.log(`  ${String(n).padStart(5)}  ${w}`);
+  const samples = await waits.stop();
+  printWaitEvents(samples, 10);
   const rows = await admin.unsafe<Array<{ calls: string; exec_ms: number; plan_ms: number; plans: string; mean_ms: number; query: string }>>(
     `select calls, total_exec_time as exec_ms, total_plan_time as plan_ms, plans, mean_exec_time as mean_ms, regexp_replace(query, '\\s+', ' ', 'g') as query
      from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())
