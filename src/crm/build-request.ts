@@ -134,7 +134,7 @@ export function redactSecrets(text: string, secrets: readonly string[]): string 
 }
 
 /** The ways a secret can show in a text: as is, URL- or form-encoded, JSON-escaped. */
-export function secretForms(secret: string): string[] {
+function secretForms(secret: string): string[] {
   const forms = new Set([
     secret,
     encodeURIComponent(secret),

@@ -3,7 +3,7 @@
  * name, and every credential or `${env:…}` value blanked wherever else it shows (URL, headers,
  * body, raw or encoded), so a secret that a lead field happens to echo is not stored either.
  */
-import { isSensitiveName, redactSecrets, REDACTED, secretForms } from '../../crm/build-request.js';
+import { isSensitiveName, redactSecrets, REDACTED } from '../../crm/build-request.js';
 import type { CompiledDestination, DialerRequest } from '../ports.js';
 import { parseJson } from './answer-reading.js';
 import type { RedactedDialerRequest } from './kind-types.js';
@@ -15,9 +15,7 @@ export function redactDialerRequest(
 ): RedactedDialerRequest {
   const secrets = secretsOf(destination);
   const isCredential = (name: string) => credentialParams.includes(name) || isSensitiveName(name);
-  // the forms once a request, not once a value: a batch of 100 leads has a thousand values
-  const forms = secrets.flatMap(secretForms);
-  const text = (value: string) => (forms.some((form) => value.includes(form)) ? redactSecrets(value, secrets) : value);
+  const text = (value: string) => redactSecrets(value, secrets);
 
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) headers[name] = isCredential(name) ? REDACTED : text(value);
@@ -32,10 +30,20 @@ export function redactDialerText(destination: CompiledDestination, text: string)
   return redactSecrets(text, secretsOf(destination));
 }
 
-/** Every value to hide, longest first so that a secret inside another is not half-replaced. */
-function secretsOf(destination: CompiledDestination): string[] {
-  const all = new Set([...destination.secrets, ...Object.values(destination.credentials)].filter((s) => s !== ''));
-  return [...all].sort((a, b) => b.length - a.length);
+const secretsByDestination = new WeakMap<CompiledDestination, readonly string[]>();
+
+/**
+ * Every value to hide, longest first so that a secret inside another is not half-replaced; one
+ * list per compiled destination, so redactSecrets works out its encoded forms once, not per value.
+ */
+function secretsOf(destination: CompiledDestination): readonly string[] {
+  let secrets = secretsByDestination.get(destination);
+  if (!secrets) {
+    const all = new Set([...destination.secrets, ...Object.values(destination.credentials)].filter((s) => s !== ''));
+    secrets = [...all].sort((a, b) => b.length - a.length);
+    secretsByDestination.set(destination, secrets);
+  }
+  return secrets;
 }
 
 function redactUrl(url: string, isCredential: (name: string) => boolean, text: (value: string) => string): string {
