@@ -1,4 +1,5 @@
-import { errorAnswer, json, routeDoc, type RouteDoc } from '../ops/route-doc.js';
+import { json, routeDoc, type RouteDoc } from '../ops/route-doc.js';
+import { error, guarded, security, tags } from './doc-parts.js';
 import { RETRY_FILTER_REQUIRED } from './delivery-routes.js';
 import {
   deliveriesPage,
@@ -10,13 +11,6 @@ import {
   deliveryRetried,
 } from './schemas.js';
 
-const security = [{ adminToken: [] }];
-const tags = ['Admin'];
-const error = (description: string) => ({ description, content: json(errorAnswer) });
-const guarded = {
-  401: error('A valid admin bearer token is required.'),
-  403: error('The admin API is disabled (LEADGATE_ADMIN_TOKEN unset).'),
-};
 const storeless = { 501: error('This deployment has no deliveries store (Cloudflare Workers).') };
 
 const summaryExample = {

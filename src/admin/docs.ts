@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { errorAnswer, json, routeDoc, type RouteDoc } from '../ops/route-doc.js';
+import { json, routeDoc, type RouteDoc } from '../ops/route-doc.js';
+import { error, guarded, security, tags } from './doc-parts.js';
 import {
   apiKeyCreateBody,
   apiKeyCreated,
@@ -26,13 +27,6 @@ import {
   ruleTestResult,
 } from './schemas.js';
 
-const security = [{ adminToken: [] }];
-const tags = ['Admin'];
-const error = (description: string) => ({ description, content: json(errorAnswer) });
-const guarded = {
-  401: error('A valid admin bearer token is required.'),
-  403: error('The admin API is disabled (LEADGATE_ADMIN_TOKEN unset).'),
-};
 const storeless = { 501: error('This deployment has no admin store (or no rules folder, for the rule-file routes).') };
 const pathParam = z.object({ path: ruleFilePath.meta({ description: 'A rule file: `dialer.yaml`, `connects/acme-crm.yaml`…', example: 'duplicate-check.yaml' }) });
 const rawText = { required: true, content: { 'text/plain': { schema: ruleFileText } } };
