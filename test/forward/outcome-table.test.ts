@@ -52,6 +52,26 @@ interface KindTable<A> {
   rows: Row<A>[];
 }
 
+/** The knobs every fake dialer shares (test/support/fake-dialers): down, a delay, no forced answer. */
+interface FakeDialer {
+  url: string;
+  set(knobs: { answerOverride?: null; down?: DownMode; delayMs?: number }): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A fake dialer as the table drives it, `force` being how this kind's answers are forced. */
+function drive<A>(fake: FakeDialer, credentials: Driver<A>['credentials'], force: (a: A) => Promise<void>): Driver<A> {
+  return {
+    url: fake.url,
+    credentials,
+    force,
+    reset: () => fake.set({ answerOverride: null, down: false, delayMs: 0 }),
+    setDown: (mode) => fake.set({ down: mode }),
+    setDelay: (ms) => fake.set({ delayMs: ms }),
+    close: () => fake.close(),
+  };
+}
+
 const ATTEMPT_TIMEOUT_MS = 1000;
 const RETRY = { firstDelayMs: 10, maxDelayMs: 10, maxAttempts: 3 };
 
@@ -61,15 +81,9 @@ const noojee: KindTable<{ code: number } | { down: '503' }> = {
   kind: 'noojee',
   async start() {
     const fake = await startFakeNoojee({ apiKey: 'nj-right', minCallMs: 0, concurrency: 8 });
-    return {
-      url: fake.url,
-      credentials: { apiKey: { right: 'nj-right', wrong: 'nj-wrong' } },
-      force: (a) => ('code' in a ? fake.set({ answerOverride: { answer: a.code } }) : fake.set({ down: a.down })),
-      reset: () => fake.set({ answerOverride: null, down: false, delayMs: 0 }),
-      setDown: (mode) => fake.set({ down: mode }),
-      setDelay: (ms) => fake.set({ delayMs: ms }),
-      close: () => fake.close(),
-    };
+    return drive(fake, { apiKey: { right: 'nj-right', wrong: 'nj-wrong' } }, (a: { code: number } | { down: '503' }) =>
+      'code' in a ? fake.set({ answerOverride: { answer: a.code } }) : fake.set({ down: a.down }),
+    );
   },
   rows: [
     { answer: 'code 0', expect: 'delivered' },
@@ -88,15 +102,7 @@ const convoso: KindTable<ConvosoForced> = {
   kind: 'convoso',
   async start() {
     const fake = await startFakeConvoso({ authToken: 'cv-right' });
-    return {
-      url: fake.url,
-      credentials: { authToken: { right: 'cv-right', wrong: 'cv-wrong' } },
-      force: (a) => fake.set({ answerOverride: { answer: a } }),
-      reset: () => fake.set({ answerOverride: null, down: false, delayMs: 0 }),
-      setDown: (mode) => fake.set({ down: mode }),
-      setDelay: (ms) => fake.set({ delayMs: ms }),
-      close: () => fake.close(),
-    };
+    return drive(fake, { authToken: { right: 'cv-right', wrong: 'cv-wrong' } }, (a: ConvosoForced) => fake.set({ answerOverride: { answer: a } }));
   },
   rows: [
     { answer: 'success: true with data.lead_id', expect: 'delivered' },
@@ -123,15 +129,9 @@ const vicidial: KindTable<{ text: string; status: number }> = {
   kind: 'vicidial',
   async start() {
     const fake = await startFakeVicidial({ user: 'vd-user', pass: 'vd-right' });
-    return {
-      url: fake.url,
-      credentials: { user: { right: 'vd-user', wrong: 'vd-user' }, pass: { right: 'vd-right', wrong: 'vd-wrong' }, source: { right: 'leadgate', wrong: 'leadgate' } },
-      force: (a) => fake.set({ answerOverride: { answer: a } }),
-      reset: () => fake.set({ answerOverride: null, down: false, delayMs: 0 }),
-      setDown: (mode) => fake.set({ down: mode }),
-      setDelay: (ms) => fake.set({ delayMs: ms }),
-      close: () => fake.close(),
-    };
+    return drive(fake, { user: { right: 'vd-user', wrong: 'vd-user' }, pass: { right: 'vd-right', wrong: 'vd-wrong' }, source: { right: 'leadgate', wrong: 'leadgate' } }, (a: { text: string; status: number }) =>
+      fake.set({ answerOverride: { answer: a } }),
+    );
   },
   rows: [
     { answer: 'SUCCESS: add_lead LEAD HAS BEEN ADDED', expect: 'delivered' },
