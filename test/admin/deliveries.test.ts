@@ -42,6 +42,21 @@ beforeAll(async () => {
 afterAll(() => close());
 
 const list = (query = '') => admin(t.app, 'GET', `/admin/deliveries${query}`);
+/** The delivered insert as both the list and the detail answer it (ids known once the rows are written). */
+const deliveredSummary = () => ({
+  id: id.delivered,
+  leadId: lead.a,
+  destination: 'pbx',
+  event: 'insert',
+  state: 'delivered',
+  attemptCount: 2,
+  dialerLeadId: 'D-77',
+  lastOutcome: 'delivered',
+  lastAnswer: '{"code":0,"message":"SUCCESS"}',
+  nextAttemptAt: null,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-01T00:02:00.000Z',
+});
 const ids = (res: { json: Record<string, unknown> }) => (res.json.deliveries as Array<{ id: string }>).map((d) => d.id);
 const fanoutIds = async () => (await t.backend.runner.query<{ id: string }>(`select id::text as id from deliveries where state = 'fanout'`)).map((r) => r.id);
 
@@ -56,20 +71,7 @@ describe('GET /admin/deliveries', () => {
     expect(ids(res)).toEqual([id.dnc, id.refused, id.dead, id.queuedUpdate, id.delivered]);
     expect(ids(res)).not.toContain(fanout[0]);
     const deliveries = res.json.deliveries as Array<Record<string, unknown>>;
-    expect(deliveries.at(-1)).toEqual({
-      id: id.delivered,
-      leadId: lead.a,
-      destination: 'pbx',
-      event: 'insert',
-      state: 'delivered',
-      attemptCount: 2,
-      dialerLeadId: 'D-77',
-      lastOutcome: 'delivered',
-      lastAnswer: '{"code":0,"message":"SUCCESS"}',
-      nextAttemptAt: null,
-      createdAt: '2026-01-01T00:00:00.000Z',
-      updatedAt: '2026-01-01T00:02:00.000Z',
-    });
+    expect(deliveries.at(-1)).toEqual(deliveredSummary());
     expect(deliveries.find((d) => d.id === id.queuedUpdate)).toMatchObject({ state: 'queued', event: 'update', nextAttemptAt: FUTURE, lastOutcome: null, dialerLeadId: null });
     expect(deliveries[0]).toMatchObject({ leadId: null, event: 'dnc', destination: 'crm2' });
   });
@@ -120,18 +122,7 @@ describe('GET /admin/deliveries/{id}', () => {
     const res = await admin(t.app, 'GET', `/admin/deliveries/${id.delivered}`);
     expect(res.status).toBe(200);
     expect(res.json).toEqual({
-      id: id.delivered,
-      leadId: lead.a,
-      destination: 'pbx',
-      event: 'insert',
-      state: 'delivered',
-      attemptCount: 2,
-      dialerLeadId: 'D-77',
-      lastOutcome: 'delivered',
-      lastAnswer: '{"code":0,"message":"SUCCESS"}',
-      nextAttemptAt: null,
-      createdAt: '2026-01-01T00:00:00.000Z',
-      updatedAt: '2026-01-01T00:02:00.000Z',
+      ...deliveredSummary(),
       attempts: [
         { at: '2026-01-01T00:00:01.000Z', request: { method: 'POST', url: 'https://pbx/x?apiKey=[redacted]' }, status: null, answer: 'ETIMEDOUT', outcome: 'unknown', latencyMs: 70000 },
         { at: '2026-01-01T00:02:00.000Z', request: { method: 'POST', url: 'https://pbx/x?apiKey=[redacted]' }, status: 200, answer: '{"code":0,"message":"SUCCESS"}', outcome: 'delivered', latencyMs: 120 },
