@@ -1,9 +1,9 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { benchBatchVsSingle } from './batch-vs-single.js';
 import { installSignalCleanup, isInterrupted, runCleanups } from './harness/cleanup.js';
 import { BenchContext } from './harness/context.js';
-import type { BenchResult } from './result.js';
+import { mergeResults, type BenchResult, type KeptResult, type PartRun, type ResultsFile } from './result.js';
 import { benchRuleEval } from './rule-eval.js';
 import { benchBatchHttp } from './scenarios/batch-http.js';
 import { benchDedupeGrowth } from './scenarios/dedupe.js';
@@ -13,14 +13,14 @@ import { benchDupCheck } from './scenarios/dupcheck.js';
 import { benchMemory } from './scenarios/memory.js';
 import { benchPglite } from './scenarios/pglite.js';
 import { benchPgliteMemory } from './scenarios/pglite-memory.js';
-import { benchProxy } from './scenarios/proxy.js';
 import { benchSingle } from './scenarios/single.js';
 import { benchSingleProcesses } from './scenarios/single-processes.js';
 import { benchSoak } from './scenarios/soak.js';
 
 /**
  * `npm run bench [-- name...]`: runs the named parts (all by default), prints a table and writes
- * bench/results/latest.json. Every figure comes with a reference measured in the same run. Parts
+ * bench/results/latest.json, where each part's figures replace that part's earlier ones and the
+ * other parts' figures stay. Every figure comes with a reference measured in the same run. Parts
  * that need server PostgreSQL share one throwaway server (scripts/throwaway-postgres.sh), started
  * on first use and always stopped at the end, also on failure or Ctrl-C.
  */
@@ -43,7 +43,6 @@ const BENCHES: Record<string, (ctx: BenchContext) => Promise<BenchResult[]>> = {
   batch: async () => [await benchBatchVsSingle()],
   single: benchSingle,
   'single-processes': benchSingleProcesses,
-  proxy: benchProxy,
   dupcheck: benchDupCheck,
   'batch-http': benchBatchHttp,
   dedupe: benchDedupeGrowth,
@@ -54,6 +53,24 @@ const BENCHES: Record<string, (ctx: BenchContext) => Promise<BenchResult[]>> = {
   'pglite-memory': benchPgliteMemory,
   soak: benchSoak,
 };
+
+const RESULTS_FILE = new URL('./results/latest.json', import.meta.url);
+
+// the machine is shared: the 1/5/15-minute load averages say how busy it was around a part
+const loadAverage = () => loadavg().map((l) => Math.round(l * 100) / 100);
+
+const cpuText = (cpu: NonNullable<BenchResult['cpuPerLeadMs']>) =>
+  [cpu.leadgate !== undefined ? `leadgate ${cpu.leadgate}` : '', cpu.postgres !== undefined ? `PostgreSQL ${cpu.postgres}` : ''].filter(Boolean).join(' + ');
+
+/** The kept results, or none when there are none yet (or they are from before figures were kept per part). */
+async function readResults(): Promise<ResultsFile | undefined> {
+  try {
+    const file = JSON.parse(await readFile(RESULTS_FILE, 'utf8')) as Partial<ResultsFile>;
+    return file.parts && Array.isArray(file.results) ? (file as ResultsFile) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 const fmt = (n: number) => (Number.isInteger(n) ? n.toLocaleString('en-US') : String(n));
 
@@ -66,23 +83,28 @@ async function main(names: string[]): Promise<number> {
   }
   installSignalCleanup();
   const ctx = new BenchContext();
-  const results: BenchResult[] = [];
+  const results: KeptResult[] = [];
   const failures: string[] = [];
   const started = performance.now();
-  const loadAverageAtStart = loadavg().map((l) => Math.round(l * 100) / 100);
-  const seconds: Record<string, number> = {};
+  const loadAverageAtStart = loadAverage();
+  const parts: Record<string, PartRun> = {};
   try {
     for (const name of selected) {
       console.error(`running ${name}…`);
       const partStarted = performance.now();
+      const at = new Date().toISOString();
+      const partLoad = loadAverage();
+      let failed = false;
       try {
-        results.push(...(await BENCHES[name]!(ctx)));
+        results.push(...(await BENCHES[name]!(ctx)).map((r) => ({ part: name, at, ...r })));
       } catch (error) {
+        failed = true;
         failures.push(name);
         console.error(`${name} failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
       }
-      seconds[name] = Math.round((performance.now() - partStarted) / 1000);
-      console.error(`  ${name}: ${seconds[name]} s`);
+      const seconds = Math.round((performance.now() - partStarted) / 1000);
+      parts[name] = { at, seconds, loadAverageAtStart: partLoad, loadAverageAtEnd: loadAverage(), failed };
+      console.error(`  ${name}: ${seconds} s`);
     }
   } finally {
     await ctx.close();
@@ -90,27 +112,29 @@ async function main(names: string[]): Promise<number> {
   }
   const totalSeconds = Math.round((performance.now() - started) / 1000);
   console.table(
-    results.map((r) => ({ benchmark: r.name, value: `${fmt(r.value)} ${r.unit}`, reference: r.reference, ratio: r.ratio, target: r.target, pass: r.pass ? 'yes' : 'NO' })),
+    results.map((r) => ({
+      benchmark: r.name,
+      value: `${fmt(r.value)} ${r.unit}`,
+      reference: r.reference,
+      ratio: r.ratio,
+      target: r.target,
+      pass: r.pass ? 'yes' : 'NO',
+      'CPU ms/lead': r.cpuPerLeadMs ? cpuText(r.cpuPerLeadMs) : '',
+    })),
   );
   for (const r of results) if (r.detail) console.log(`- ${r.name}: ${r.detail}`);
-  console.log(`total ${totalSeconds} s (${Object.entries(seconds).map(([k, v]) => `${k} ${v} s`).join(', ')}); load average ${loadAverageAtStart.join(' ')} at the start`);
+  console.log(
+    `total ${totalSeconds} s (${Object.entries(parts).map(([k, v]) => `${k} ${v.seconds} s`).join(', ')}); load average ${loadAverageAtStart.join(' ')} at the start`,
+  );
   if (failures.length > 0) console.error(`failed: ${failures.join(', ')}`);
 
   if (isInterrupted()) return 130; // an interrupted run leaves the last complete results alone
   await mkdir(new URL('./results/', import.meta.url), { recursive: true });
-  const machine = {
-    cpus: cpus().length,
-    cpuModel: cpus()[0]?.model,
-    memoryGiB: Math.round(totalmem() / 2 ** 30),
-    node: process.version,
-    // the machine is shared: the 1/5/15-minute load averages say how busy it was around the run
-    loadAverageAtStart,
-    loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100),
-  };
-  await writeFile(
-    new URL('./results/latest.json', import.meta.url),
-    `${JSON.stringify({ at: new Date().toISOString(), parts: selected, seconds: { total: totalSeconds, ...seconds }, machine, failures, results }, null, 2)}\n`,
-  );
+  const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
+  const merged = mergeResults(await readResults(), { machine, parts, results });
+  const carried = Object.keys(merged.parts).filter((part) => !(part in parts));
+  if (carried.length > 0) console.log(`kept from earlier runs in ${RESULTS_FILE.pathname}: ${carried.map((p) => `${p} (${merged.parts[p]!.at})`).join(', ')}`);
+  await writeFile(RESULTS_FILE, `${JSON.stringify(merged, null, 2)}\n`);
   return failures.length > 0 ? 2 : results.every((r) => r.pass) ? 0 : 1;
 }
 

@@ -56,6 +56,11 @@ export class LoadGenerator {
     this.unregister = onCleanup('load generator', () => this.close());
   }
 
+  /** the generator's process, to meter its CPU (a saturated generator reports latency the server never caused) */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   run(job: LoadJob): Promise<LoadResult> {
     const child = this.child;
     const answer = new Promise<LoadResult>((resolve, reject) => {

@@ -107,7 +107,7 @@ export async function benchForward(ctx: BenchContext): Promise<BenchResult[]> {
       for (const sql of [queueSql, queue1Sql]) if (!(await waitForEmptyQueue(sql, DRAIN_TIMEOUT_MS))) throw new Error(`forward: the queue did not drain within ${DRAIN_TIMEOUT_MS} ms`);
     };
 
-    // warm-up (JIT, prepared statements, pools, the dialer connections), then statistics, as `proxy` does
+    // warm-up (JIT, prepared statements, pools, the dialer connections), then statistics, as `dupcheck` does
     for (const server of servers) await load.run({ ...job(server.base), durationSec: 2, phoneBlocks: allocatePhoneBlocks() });
     await drained();
     for (const url of Object.values(urls)) await settle(url);
@@ -138,6 +138,7 @@ export async function benchForward(ctx: BenchContext): Promise<BenchResult[]> {
 
     const rps = (slices: Slice[]) => median(slices.map((s) => s.run.rps));
     const cpuPerInsert = (slices: Slice[], side: 'leadgate' | 'postgres') => median(slices.map((s) => (s.cpu[side] * 1000) / s.run.ok2xx)).toFixed(2);
+    const cpuPerLeadMs = (slices: Slice[]) => ({ leadgate: Number(cpuPerInsert(slices, 'leadgate')), postgres: Number(cpuPerInsert(slices, 'postgres')) });
     const cpuText = (slices: Slice[]) => `leadgate ${cpuPerInsert(slices, 'leadgate')} + PostgreSQL ${cpuPerInsert(slices, 'postgres')} ms`;
     const depths = (slices: Slice[]) => slices.map((s) => `${s.before!.queued}→${s.after!.queued}`).join(', ');
     const roundRatios = (a: Slice[], b: Slice[]) => a.map((s, i) => s.run.rps / b[i]!.run.rps);
@@ -158,6 +159,7 @@ export async function benchForward(ctx: BenchContext): Promise<BenchResult[]> {
         ratio: round(ratio, 2),
         target: `≥ ${target.toFixed(1)} × inserts/s (the queue does not ${target >= 1 ? 'grow' : 'grow faster than half the inserts'})`,
         pass: ratio >= target,
+        cpuPerLeadMs: cpuPerLeadMs(slices),
         detail:
           `slice ratios ${ratios.map((r) => r.toFixed(2)).join('/')}; queue depth start→end ${depths(slices)} (backlog ${BACKLOG[batch].toLocaleString('en-US')}); ` +
           `vs plain leadgate's insert rate ${round(median(slices.map(deliveredPerSec)) / rps(cost.plain), 2)} ×; CPU per insert while delivering: ${cpuText(slices)}`,
@@ -172,6 +174,7 @@ export async function benchForward(ctx: BenchContext): Promise<BenchResult[]> {
         ratio: round(insertRatio, 2),
         target: '≥ 0.9 × without',
         pass: insertRatio >= 0.9,
+        cpuPerLeadMs: cpuPerLeadMs(cost.queue),
         detail:
           `ratio: median of the rounds' ${insertRatios.map((r) => r.toFixed(2)).join('/')}; slices ${cost.queue.map((s) => round(s.run.rps)).join('/')} vs ${cost.plain.map((s) => round(s.run.rps)).join('/')} inserts/s; ` +
           `p50 ${fmtMs(median(cost.queue.map((s) => s.run.latencyMs.p50)))} vs ${fmtMs(median(cost.plain.map((s) => s.run.latencyMs.p50)))} ms; ` +
@@ -186,6 +189,7 @@ export async function benchForward(ctx: BenchContext): Promise<BenchResult[]> {
         ratio: round(enqueueRatio, 2),
         target: 'report',
         pass: true,
+        cpuPerLeadMs: cpuPerLeadMs(cost.enqueue),
         detail: `rounds' ratios ${enqueueRatios.map((r) => r.toFixed(2)).join('/')}; slices ${cost.enqueue.map((s) => round(s.run.rps)).join('/')} vs ${cost.plainVariant.map((s) => round(s.run.rps)).join('/')}; CPU per insert ${cpuText(cost.enqueue)} vs ${cpuText(cost.plainVariant)}`,
       },
       deliveryFigure(100, 1.0),

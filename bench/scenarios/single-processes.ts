@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { migratePostgres } from '../../src/store/backends/postgres.js';
 import type { BenchContext } from '../harness/context.js';
 import { round } from '../harness/context.js';
-import { cpuPer, cpuSeconds, postgresCpuSeconds } from '../harness/cpu.js';
+import { cpuPer, cpuPerLead, cpuSeconds, postgresCpuSeconds } from '../harness/cpu.js';
 import { allocatePhoneBlocks, NOOJEE, TARGET_QUERY } from '../harness/leads.js';
 import { fmtMs, LoadGenerator, type LoadResult } from '../harness/load.js';
 import { runPgbench } from '../harness/pgbench.js';
@@ -109,6 +109,10 @@ export async function benchSingleProcesses(ctx: BenchContext): Promise<BenchResu
       ratio: round(ratio, 2),
       target: processes === 1 ? '≥ 0.5 × pgbench' : '≥ 1.0 × pgbench (issue 16 aim)',
       pass: ratio >= aim,
+      cpuPerLeadMs: cpuPerLead(
+        { leadgate: mine.reduce((a, r) => a + r.cpu.leadgate, 0), postgres: mine.reduce((a, r) => a + r.cpu.postgres, 0) },
+        mine.reduce((a, r) => a + r.result.ok2xx, 0),
+      ),
       detail:
         `mean of ${mine.map((r) => round(r.result.rps)).join(' and ')}${processes === 1 ? '' : `; ${round(rps / rate(1), 2)} × the 1-process figure of this run`}; ` +
         mine.map(describeRun).join('; '),

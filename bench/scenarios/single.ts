@@ -1,7 +1,7 @@
 import { migratePostgres } from '../../src/store/backends/postgres.js';
 import type { BenchContext } from '../harness/context.js';
 import { round } from '../harness/context.js';
-import { cpuMeter, cpuPer } from '../harness/cpu.js';
+import { cpuMeter, cpuPer, cpuPerLead } from '../harness/cpu.js';
 import { allocatePhoneBlocks, NOOJEE, TARGET_QUERY } from '../harness/leads.js';
 import { fmtMs, LoadGenerator } from '../harness/load.js';
 import { runPgbench } from '../harness/pgbench.js';
@@ -51,6 +51,7 @@ export async function benchSingle(ctx: BenchContext): Promise<BenchResult[]> {
         ratio: round(ratio, 2),
         target: '≥ 0.5 × pgbench',
         pass: ratio >= 0.5,
+        cpuPerLeadMs: cpuPerLead(used, result.ok2xx),
         detail:
           `latency p50 ${fmtMs(result.latencyMs.p50)} ms, p99 ${fmtMs(result.latencyMs.p99)} ms; ${result.ok2xx} leads; ` +
           `${cpuPer(used, result.ok2xx, 'insert')} (${round((used.leadgate / used.wall) * 100)}% of a core for leadgate); ` +
