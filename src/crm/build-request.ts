@@ -30,31 +30,53 @@ const SENSITIVE_NAME = /authorization|cookie|api[-_]?key|auth|token|secret|passw
  */
 export function buildCrmRequest(connect: CompiledConnect, lead: LeadFields): CrmRequest {
   let url = connect.origin + fillUrl(connect, lead);
-  const headers: Record<string, string> = { ...connect.headers };
-  const mapped = connect.adaptor.flatMap((row) => {
+  const headers: Record<string, string> = { ...requestHeaders(connect) };
+  const mapped: MappedValue[] = [];
+  for (const row of connect.adaptor) {
     const value = rowValue(row, lead);
-    return value === undefined ? [] : row.targets.map((target) => ({ target, value }));
-  });
-
-  setDefaultHeader(headers, 'User-Agent', 'leadgate');
-  if (connect.response === 'json') setDefaultHeader(headers, 'Accept', 'application/json');
+    if (value !== undefined) for (const target of row.targets) mapped.push({ target, value });
+  }
   if (connect.method === 'GET') {
     const query = encodeParams(mapped);
     if (query) url += (url.includes('?') ? (/[?&]$/.test(url) ? '' : '&') : '?') + query;
     return { method: 'GET', url, headers };
   }
-  if (connect.body === 'form') {
-    setDefaultHeader(headers, 'Content-Type', 'application/x-www-form-urlencoded');
-    const body = encodeParams(mapped);
-    return { method: 'POST', url, headers, body };
-  }
-  setDefaultHeader(headers, 'Content-Type', 'application/json');
+  if (connect.body === 'form') return { method: 'POST', url, headers, body: encodeParams(mapped) };
   const root: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const { target, value } of mapped) setPath(root, target.path, value);
   return { method: 'POST', url, headers, body: JSON.stringify(root) };
 }
 
-function encodeParams(mapped: ReadonlyArray<{ target: { name: string }; value: Scalar }>): string {
+interface MappedValue {
+  target: CompiledAdaptorRow['targets'][number];
+  value: Scalar;
+}
+
+/**
+ * A connect's headers with leadgate's defaults (User-Agent, Accept, Content-Type) added where the
+ * file does not set them. The same for every call, so worked out once per compiled connect; each
+ * request copies it.
+ */
+const headersByConnect = new WeakMap<CompiledConnect, Readonly<Record<string, string>>>();
+function requestHeaders(connect: CompiledConnect): Readonly<Record<string, string>> {
+  let headers = headersByConnect.get(connect);
+  if (!headers) {
+    const built = { ...connect.headers };
+    setDefaultHeader(built, 'User-Agent', 'leadgate');
+    if (connect.response === 'json') setDefaultHeader(built, 'Accept', 'application/json');
+    if (connect.method === 'POST') setDefaultHeader(built, 'Content-Type', connect.body === 'form' ? 'application/x-www-form-urlencoded' : 'application/json');
+    headers = built;
+    headersByConnect.set(connect, headers);
+  }
+  return headers;
+}
+
+/** Whether the connect's file sets its own Idempotency-Key header (then leadgate adds none). */
+export function setsIdempotencyKey(connect: CompiledConnect): boolean {
+  return Object.keys(connect.headers).some((h) => h.toLowerCase() === 'idempotency-key');
+}
+
+function encodeParams(mapped: readonly MappedValue[]): string {
   const params = new URLSearchParams();
   for (const { target, value } of mapped) params.append(target.name, scalarText(value));
   return params.toString();
@@ -80,13 +102,21 @@ function fillUrl(connect: CompiledConnect, lead: LeadFields): string {
     else query += text;
   }
   // encodeURIComponent leaves "." alone, and URL parsers treat "..", ".%2e" etc. as "go up".
-  if (path.split('/').some((segment) => /^(\.|%2e){1,2}$/i.test(segment))) {
+  // Only a lead value can bring such a segment: the file's own path was normalised by the URL parser at load.
+  if (hasPathField(connect) && path.split('/').some((segment) => /^(\.|%2e){1,2}$/i.test(segment))) {
     const culprit = connect.url.find(
       (p) => 'field' in p && p.slot === 'path' && /^\.{1,2}$/.test(scalarText(lead[p.field])),
     );
     throw new UnsafeUrlValueError(culprit && 'field' in culprit ? culprit.field : 'unknown');
   }
   return path + query;
+}
+
+const pathFieldByConnect = new WeakMap<CompiledConnect, boolean>();
+function hasPathField(connect: CompiledConnect): boolean {
+  let has = pathFieldByConnect.get(connect);
+  if (has === undefined) pathFieldByConnect.set(connect, (has = connect.url.some((p) => 'field' in p && p.slot === 'path')));
+  return has;
 }
 
 function setDefaultHeader(headers: Record<string, string>, name: string, value: string): void {
@@ -96,18 +126,17 @@ function setDefaultHeader(headers: Record<string, string>, name: string, value: 
 
 function setPath(root: Record<string, unknown>, path: readonly string[], value: Scalar): void {
   let node = root;
-  path.forEach((segment, i) => {
-    if (i === path.length - 1) {
-      node[segment] = value;
-      return;
-    }
+  const last = path.length - 1;
+  for (let i = 0; i < last; i += 1) {
+    const segment = path[i]!;
     let next = node[segment];
     if (typeof next !== 'object' || next === null) {
       next = Object.create(null) as Record<string, unknown>;
       node[segment] = next;
     }
     node = next as Record<string, unknown>;
-  });
+  }
+  node[path[last]!] = value;
 }
 
 /**

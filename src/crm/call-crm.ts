@@ -5,6 +5,7 @@ import {
   buildCrmRequest,
   redactRequest,
   redactSecrets,
+  setsIdempotencyKey,
   UnsafeUrlValueError,
   type CrmRequest,
   type RedactedRequest,
@@ -107,12 +108,10 @@ export function createCrmClient(deps: CrmClientDeps): CrmClient {
   };
 
   async function attemptOnce(connect: CompiledConnect, request: CrmRequest, timeoutMs: number): Promise<Attempt> {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), timeoutMs);
     try {
       const res = await deps.transport.send({
         ...request,
-        signal: controller.signal,
+        timeoutMs,
         maxResponseBytes: connect.maxResponseBytes,
         allowPrivateNetwork: connect.allowPrivateNetwork,
       });
@@ -122,7 +121,7 @@ export function createCrmClient(deps: CrmClientDeps): CrmClient {
       if (kind === 'too-large' || kind === 'refused-address') {
         return { kind: 'error', reason: kind, detail: describeError(error) };
       }
-      if (controller.signal.aborted || kind === 'aborted') {
+      if (kind === 'timeout' || kind === 'aborted') {
         const detail =
           timeoutMs < connect.timeoutMs
             ? `no answer before the ${connect.deadlineMs} ms deadline`
@@ -130,8 +129,6 @@ export function createCrmClient(deps: CrmClientDeps): CrmClient {
         return { kind: 'error', reason: 'timeout', detail };
       }
       return { kind: 'error', reason: 'network', detail: describeError(error) };
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -166,7 +163,7 @@ export function createCrmClient(deps: CrmClientDeps): CrmClient {
       log.outcome(connect, refused);
       return refused;
     }
-    if (request.method === 'POST' && !Object.keys(request.headers).some((h) => h.toLowerCase() === 'idempotency-key')) {
+    if (request.method === 'POST' && !setsIdempotencyKey(connect)) {
       request.headers['Idempotency-Key'] = options.idempotencyKey ?? idempotencyKey();
     }
     const redacted = redactRequest(connect, request);

@@ -3,6 +3,7 @@ import {
   CrmTransportError,
   declaredLengthExceeds,
   describeError,
+  timedOut,
   tooLarge,
   type CrmTransport,
   type CrmTransportRequest,
@@ -17,26 +18,29 @@ import {
 export function createFetchTransport(options: { fetch?: typeof fetch } = {}): CrmTransport {
   const fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
 
-  const failure = (error: unknown, signal: AbortSignal): CrmTransportError => {
+  const failure = (error: unknown, req: CrmTransportRequest, timeout: AbortSignal): CrmTransportError => {
     if (error instanceof CrmTransportError) return error;
-    if (signal.aborted) return new CrmTransportError('aborted', 'request aborted', { cause: error });
+    if (timeout.aborted) return timedOut(req.timeoutMs, error);
+    if (req.signal?.aborted) return new CrmTransportError('aborted', 'request aborted', { cause: error });
     return new CrmTransportError('network', describeError(error), { cause: error });
   };
 
   return {
     async send(req: CrmTransportRequest): Promise<CrmTransportResponse> {
+      const timeout = AbortSignal.timeout(req.timeoutMs);
+      const signal = req.signal ? AbortSignal.any([timeout, req.signal]) : timeout;
       let res: Response;
       try {
         res = await fetchImpl(req.url, {
           method: req.method,
           headers: req.headers,
           body: req.body,
-          signal: req.signal,
+          signal,
           // A redirect could lead anywhere, including past the address checks.
           redirect: 'manual',
         });
       } catch (error) {
-        throw failure(error, req.signal);
+        throw failure(error, req, timeout);
       }
       const headers: Record<string, string> = {};
       res.headers.forEach((value, name) => {
@@ -62,7 +66,7 @@ export function createFetchTransport(options: { fetch?: typeof fetch } = {}): Cr
             chunks.push(value);
           }
         } catch (error) {
-          throw failure(error, req.signal);
+          throw failure(error, req, timeout);
         }
       }
       return { status: res.status, headers, body: concatChunks(chunks, total) };

@@ -1,5 +1,7 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import type { LookupAddress, LookupOptions } from 'node:dns';
+import { EventEmitter } from 'node:events';
+import type { Readable } from 'node:stream';
 import { Pool } from 'undici';
 import { isIpLiteral, isPrivateAddress } from './network-guard.js';
 import { concatChunks } from '../lib/bytes.js';
@@ -7,6 +9,7 @@ import {
   CrmTransportError,
   declaredLengthExceeds,
   describeError,
+  timedOut,
   tooLarge,
   type CrmTransport,
   type CrmTransportRequest,
@@ -67,6 +70,58 @@ function guardedLookup(resolve: Resolver, allowPrivateNetwork: boolean) {
   };
 }
 
+interface Stop {
+  /** what undici listens to for 'abort' (it takes an EventEmitter as well as an AbortSignal) */
+  emitter: EventEmitter;
+  timedOut: boolean;
+  clear(): void;
+}
+
+/** Emits 'abort' after `timeoutMs`, or when `cut` aborts first. */
+function stopAfter(timeoutMs: number, cut: AbortSignal | undefined): Stop {
+  const emitter = new EventEmitter();
+  const abort = () => emitter.emit('abort');
+  const stop: Stop = {
+    emitter,
+    timedOut: false,
+    clear: () => {
+      clearTimeout(timer);
+      cut?.removeEventListener('abort', abort);
+    },
+  };
+  const timer = setTimeout(() => {
+    stop.timedOut = true;
+    abort();
+  }, timeoutMs);
+  cut?.addEventListener('abort', abort, { once: true });
+  return stop;
+}
+
+/**
+ * The whole body, refused (and the stream destroyed) once it passes `limit` bytes. Listeners, not
+ * `for await`: an async iterator costs a generator, a promise per chunk and its own listeners, on
+ * every CRM call.
+ */
+function readLimited(body: Readable, limit: number): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    body.on('data', (chunk: Buffer) => {
+      total += chunk.byteLength;
+      if (total > limit) {
+        body.destroy();
+        reject(tooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    body.once('end', () => resolve(concatChunks(chunks, total)));
+    body.once('error', reject);
+    // a stream destroyed without an error (its socket gone) must not leave the call hanging
+    body.once('close', () => reject(new Error('the answer ended before it was complete')));
+  });
+}
+
 export function createUndiciTransport(options: UndiciTransportOptions = {}): UndiciTransport {
   const resolve = options.resolve ?? systemResolver;
   const pools = new Map<string, Pool>();
@@ -84,11 +139,12 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Und
     return pool;
   };
 
-  const failure = (error: unknown, signal: AbortSignal): CrmTransportError => {
+  const failure = (error: unknown, req: CrmTransportRequest, stop: Stop): CrmTransportError => {
     if (error instanceof CrmTransportError) return error;
     const cause = error instanceof Error ? error.cause : undefined;
     if (cause instanceof CrmTransportError) return cause;
-    if (signal.aborted) return new CrmTransportError('aborted', 'request aborted', { cause: error });
+    if (stop.timedOut) return timedOut(req.timeoutMs, error);
+    if (req.signal?.aborted) return new CrmTransportError('aborted', 'request aborted', { cause: error });
     return new CrmTransportError('network', describeError(error), { cause: error });
   };
 
@@ -100,39 +156,34 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Und
       if (!allowPrivate && isIpLiteral(url.hostname) && isPrivateAddress(url.hostname)) {
         throw new CrmTransportError('refused-address', `${url.hostname} is a private address`);
       }
-      if (req.signal.aborted) throw new CrmTransportError('aborted', 'request aborted');
-      let res: Awaited<ReturnType<Pool['request']>>;
+      if (req.signal?.aborted) throw new CrmTransportError('aborted', 'request aborted');
+      const stop = stopAfter(req.timeoutMs, req.signal);
       try {
-        res = await poolFor(url.origin, allowPrivate).request({
-          path: `${url.pathname}${url.search}`,
-          method: req.method as 'GET' | 'POST',
-          headers: req.headers,
-          body: req.body,
-          signal: req.signal,
-        });
-      } catch (error) {
-        throw failure(error, req.signal);
-      }
-      const { body } = res;
-      if (declaredLengthExceeds(res.headers['content-length'], req.maxResponseBytes)) {
-        body.destroy();
-        throw tooLarge(req.maxResponseBytes);
-      }
-      const chunks: Uint8Array[] = [];
-      let total = 0;
-      try {
-        for await (const chunk of body as AsyncIterable<Buffer>) {
-          total += chunk.byteLength;
-          if (total > req.maxResponseBytes) {
-            body.destroy();
-            throw tooLarge(req.maxResponseBytes);
-          }
-          chunks.push(chunk);
+        let res: Awaited<ReturnType<Pool['request']>>;
+        try {
+          res = await poolFor(url.origin, allowPrivate).request({
+            path: `${url.pathname}${url.search}`,
+            method: req.method as 'GET' | 'POST',
+            headers: req.headers,
+            body: req.body,
+            signal: stop.emitter,
+          });
+        } catch (error) {
+          throw failure(error, req, stop);
         }
-      } catch (error) {
-        throw failure(error, req.signal);
+        const { body } = res;
+        if (declaredLengthExceeds(res.headers['content-length'], req.maxResponseBytes)) {
+          body.destroy();
+          throw tooLarge(req.maxResponseBytes);
+        }
+        try {
+          return { status: res.statusCode, headers: res.headers, body: await readLimited(body, req.maxResponseBytes) };
+        } catch (error) {
+          throw failure(error, req, stop);
+        }
+      } finally {
+        stop.clear();
       }
-      return { status: res.statusCode, headers: res.headers, body: concatChunks(chunks, total) };
     },
 
     async close(): Promise<void> {

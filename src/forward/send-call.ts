@@ -17,13 +17,13 @@ export interface CallOutcome {
 const decoder = new TextDecoder();
 
 async function exchange(transport: CrmTransport, destination: CompiledDestination, request: DialerRequest, cut?: AbortSignal): Promise<DialerAnswer> {
-  const timeout = AbortSignal.timeout(destination.timeoutMs);
   const response = await transport.send({
     url: request.url,
     method: request.method,
     headers: request.headers,
     body: request.body,
-    signal: cut ? AbortSignal.any([timeout, cut]) : timeout,
+    timeoutMs: destination.timeoutMs,
+    ...(cut ? { signal: cut } : {}),
     maxResponseBytes: MAX_ANSWER_BYTES,
     allowPrivateNetwork: destination.allowPrivateNetwork,
   });

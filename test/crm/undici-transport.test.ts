@@ -82,7 +82,7 @@ describe('undici transport: private-network guard at call time', () => {
         url: `http://${host}:${crm.port}/x`,
         method: 'GET',
         headers: {},
-        signal: new AbortController().signal,
+        timeoutMs: 5_000,
         maxResponseBytes: 100,
       });
       await expect(send).rejects.toThrow(CrmTransportError);
@@ -101,7 +101,7 @@ describe('undici transport: reading answers', () => {
       method: 'POST',
       headers: { 'content-type': 'text/plain' },
       body: 'ping',
-      signal: new AbortController().signal,
+      timeoutMs: 5_000,
       maxResponseBytes: 100,
       allowPrivateNetwork: true,
     });
@@ -118,12 +118,31 @@ describe('undici transport: reading answers', () => {
       url: `${crm.url}/x`,
       method: 'GET',
       headers: {},
+      timeoutMs: 5_000,
       signal: controller.signal,
       maxResponseBytes: 100,
       allowPrivateNetwork: true,
     });
     setTimeout(() => controller.abort(), 50);
     await expect(send).rejects.toMatchObject({ kind: 'aborted' });
+    await transport.close();
+  });
+
+  it('fails with timeout when no answer comes within timeoutMs, and the call ends there', async () => {
+    crm.respond({ kind: 'hang' });
+    const transport = createUndiciTransport();
+    const started = performance.now();
+    const send = transport.send({ url: `${crm.url}/x`, method: 'GET', headers: {}, timeoutMs: 100, maxResponseBytes: 100, allowPrivateNetwork: true });
+    await expect(send).rejects.toMatchObject({ kind: 'timeout', message: 'no answer within 100 ms' });
+    expect(performance.now() - started).toBeLessThan(2_000);
+    await transport.close();
+  });
+
+  it('a body still trickling in at timeoutMs is a timeout too (the whole answer counts)', async () => {
+    crm.respond({ kind: 'stream', totalBytes: 50 * 1024 * 1024, chunkDelayMs: 20 });
+    const transport = createUndiciTransport();
+    const send = transport.send({ url: `${crm.url}/x`, method: 'GET', headers: {}, timeoutMs: 200, maxResponseBytes: 100 * 1024 * 1024, allowPrivateNetwork: true });
+    await expect(send).rejects.toMatchObject({ kind: 'timeout' });
     await transport.close();
   });
 
@@ -134,7 +153,7 @@ describe('undici transport: reading answers', () => {
       url: `${crm.url}/x`,
       method: 'GET',
       headers: {},
-      signal: new AbortController().signal,
+      timeoutMs: 5_000,
       maxResponseBytes: 64 * 1024,
       allowPrivateNetwork: true,
     });

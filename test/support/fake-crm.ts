@@ -34,7 +34,7 @@ export type FakeCrmReply =
   /** Accept the request and never answer */
   | { kind: 'hang' }
   /** Stream `totalBytes` (no Content-Length) as fast as the client reads */
-  | { kind: 'stream'; totalBytes: number; chunkBytes?: number; status?: number; headers?: Record<string, string>; delayMs?: number };
+  | { kind: 'stream'; totalBytes: number; chunkBytes?: number; status?: number; headers?: Record<string, string>; delayMs?: number; /** a pause after each chunk: an answer that trickles */ chunkDelayMs?: number };
 
 export type FakeCrmHandler = (request: RecordedRequest, index: number) => FakeCrmReply | Promise<FakeCrmReply>;
 
@@ -109,7 +109,7 @@ export async function startFakeCrm(): Promise<FakeCrm> {
     }
     if (reply.kind === 'stream') {
       res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...reply.headers });
-      await streamBody(res, reply.totalBytes, reply.chunkBytes ?? 64 * 1024);
+      await streamBody(res, reply.totalBytes, reply.chunkBytes ?? 64 * 1024, reply.chunkDelayMs ?? 0);
       return;
     }
     const headers: Record<string, string> = {};
@@ -126,7 +126,7 @@ export async function startFakeCrm(): Promise<FakeCrm> {
     res.end(body);
   }
 
-  async function streamBody(res: ServerResponse, totalBytes: number, chunkBytes: number): Promise<void> {
+  async function streamBody(res: ServerResponse, totalBytes: number, chunkBytes: number, chunkDelayMs: number): Promise<void> {
     const chunk = Buffer.alloc(chunkBytes, 0x20);
     let left = totalBytes;
     while (left > 0 && !res.destroyed) {
@@ -144,6 +144,7 @@ export async function startFakeCrm(): Promise<FakeCrm> {
           res.on('close', go);
         });
       }
+      if (chunkDelayMs > 0) await delay(chunkDelayMs);
     }
     if (!res.destroyed) res.end();
   }
