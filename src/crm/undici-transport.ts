@@ -106,19 +106,30 @@ function readLimited(body: Readable, limit: number): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     const chunks: Uint8Array[] = [];
     let total = 0;
+    let settled = false;
+    const fail = (error: unknown) => {
+      settled = true;
+      reject(error);
+    };
     body.on('data', (chunk: Buffer) => {
       total += chunk.byteLength;
       if (total > limit) {
         body.destroy();
-        reject(tooLarge(limit));
+        fail(tooLarge(limit));
         return;
       }
       chunks.push(chunk);
     });
-    body.once('end', () => resolve(concatChunks(chunks, total)));
-    body.once('error', reject);
-    // a stream destroyed without an error (its socket gone) must not leave the call hanging
-    body.once('close', () => reject(new Error('the answer ended before it was complete')));
+    body.once('end', () => {
+      settled = true;
+      resolve(concatChunks(chunks, total));
+    });
+    body.once('error', fail);
+    // A stream destroyed without an error (its socket gone) must not leave the call hanging. The
+    // check comes first: 'close' follows every answer, and an Error's stack costs microseconds.
+    body.once('close', () => {
+      if (!settled) fail(new Error('the answer ended before it was complete'));
+    });
   });
 }
 
