@@ -48,7 +48,7 @@ export interface ResultsFile {
  */
 export function mergeResults(previous: ResultsFile | undefined, run: { machine: ResultsFile['machine']; parts: Record<string, PartRun>; results: KeptResult[] }): ResultsFile {
   const ran = new Set(Object.keys(run.parts));
-  const keptParts = Object.fromEntries(Object.entries(previous?.parts ?? {}).filter(([part]) => !ran.has(part)));
+  const keptParts = Object.fromEntries(Object.entries(previous?.parts ?? {}).filter(([part, partRun]) => !ran.has(part) && typeof partRun?.at === 'string'));
   const keptResults = (previous?.results ?? []).filter((r) => typeof r.part === 'string' && !ran.has(r.part) && r.part in keptParts);
   return {
     updated: new Date().toISOString(),

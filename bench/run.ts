@@ -66,7 +66,8 @@ const cpuText = (cpu: NonNullable<BenchResult['cpuPerLeadMs']>) =>
 async function readResults(): Promise<ResultsFile | undefined> {
   try {
     const file = JSON.parse(await readFile(RESULTS_FILE, 'utf8')) as Partial<ResultsFile>;
-    return file.parts && Array.isArray(file.results) ? (file as ResultsFile) : undefined;
+    const perPart = typeof file.parts === 'object' && file.parts !== null && !Array.isArray(file.parts);
+    return perPart && Array.isArray(file.results) ? (file as ResultsFile) : undefined;
   } catch {
     return undefined;
   }

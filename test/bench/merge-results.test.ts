@@ -41,6 +41,12 @@ describe('bench results kept per part (bench/results/latest.json)', () => {
     expect(merged.results.map((r) => `${r.part}:${r.value}`)).toEqual(['batch:210']);
   });
 
+  it('a part entry that is not a run record (an older file layout) is dropped with its figures', () => {
+    const old = { ...earlier, parts: { ...earlier.parts, 0: 'single' as unknown as PartRun } };
+    const merged = mergeResults(old, { machine, parts: { batch: partRun('T2') }, results: [] });
+    expect(Object.keys(merged.parts).sort()).toEqual(['batch', 'single']);
+  });
+
   it('starts a file when there is none', () => {
     const merged = mergeResults(undefined, { machine, parts: { single: partRun('T2') }, results: [figure('single', 'single insert', 'T2', 150)] });
     expect(merged.results).toHaveLength(1);
