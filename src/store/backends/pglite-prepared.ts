@@ -27,6 +27,9 @@ interface Statements {
 
 const perInstance = new WeakMap<PGlite, Statements>();
 
+/** in the statements' names: another copy of this module (a second bundle) on the same PGlite keeps names of its own */
+const MODULE_TAG = Math.random().toString(36).slice(2, 8);
+
 function statementsOf(pg: PGlite): Statements {
   let statements = perInstance.get(pg);
   if (!statements) {
@@ -52,7 +55,7 @@ function closing(statements: Statements): Uint8Array[] {
 }
 
 async function prepare(pg: PGlite, statements: Statements, text: string, syncToFs: boolean): Promise<Prepared> {
-  const name = `leadgate_${(statements.sequence += 1)}`;
+  const name = `leadgate_${MODULE_TAG}_${(statements.sequence += 1)}`;
   const { messages } = await pg.execProtocol(
     concat([...closing(statements), serialize.parse({ name, text }), serialize.describe({ type: 'S', name }), serialize.sync()]),
     { syncToFs },
