@@ -18,6 +18,7 @@ import { createAdminStore } from '../store/admin-store.js';
 import { createDeliveryAdminStore } from '../store/delivery-admin-store.js';
 import { createIdempotencyStore } from '../store/idempotency-store.js';
 import { createLeadStore } from '../store/lead-store.js';
+import { EMBEDDED_GROUP_COMMIT } from '../store/group-commit.js';
 import { createDeliveryStore } from '../store/delivery-store.js';
 import { createDeliveryWorker, type DeliveryWorker } from '../forward/delivery-worker.js';
 import type { StoreBackend } from '../store/sql-runner.js';
@@ -82,7 +83,7 @@ export function buildNodeDeps(parts: NodeDepsParts): AppDeps & {
   const reloader = folder && createRulesReloader(folder.dir, folder.holder, parts.logger, { env: folder.env, onReload: (ok) => metrics.rulesReload(ok) });
   const editor = folder && reloader && createRuleEditor({ folder: nodeRulesFolder(folder.dir), reload: reloader.reload, env: folder.env });
   return {
-    store: countDecisions(createLeadStore(parts.backend.runner), metrics),
+    store: countDecisions(createLeadStore(parts.backend.runner, parts.backend.kind === 'pglite' ? { groupCommit: EMBEDDED_GROUP_COMMIT } : {}), metrics),
     crm: {
       async call(connect, lead, options) {
         const outcome = await client.call(connect, lead, options);

@@ -1,31 +1,30 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
-import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
+import { PGlite, type PGliteOptions, type Transaction } from '@electric-sql/pglite';
 import { drizzle } from 'drizzle-orm/pglite';
 import { migrate } from 'drizzle-orm/pglite/migrator';
 import { migrationsFolder } from '../migrations-folder.js';
 import type { SqlRunner, StoreBackend } from '../sql-runner.js';
+import { preparedQuery, preparedQueryInTransaction } from './pglite-prepared.js';
 import { pgliteTemplate, pgliteVersion, templateTar, unpackTemplate } from './pglite-template.js';
 
-interface PgliteQueryable {
-  query<R>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
-}
-
-function runnerOver(db: PgliteQueryable & { transaction?: PGlite['transaction'] }, root: PGlite): SqlRunner {
+/** The store's SQL surface over PGlite: every statement a named prepared statement (./pglite-prepared.ts). */
+export function pgliteRunner(pg: PGlite): SqlRunner {
   return {
-    async query<R extends object>(text: string, params: readonly unknown[] = []) {
-      const result = await db.query<R>(text, [...params]);
-      return result.rows;
-    },
-    transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
-      return root.transaction((tx) => fn(runnerOver(tx, root)));
-    },
+    query: <R extends object>(text: string, params: readonly unknown[] = []) => preparedQuery<R>(pg, text, params),
+    transaction: <T>(fn: (tx: SqlRunner) => Promise<T>) => pg.transaction((tx) => fn(transactionRunner(pg, tx))),
   };
 }
 
-export function pgliteRunner(pg: PGlite): SqlRunner {
-  return runnerOver(pg, pg);
+function transactionRunner(pg: PGlite, tx: Transaction): SqlRunner {
+  return {
+    query<R extends object>(text: string, params: readonly unknown[] = []) {
+      if (tx.closed) return Promise.reject(new Error('Transaction is closed'));
+      return preparedQueryInTransaction<R>(pg, text, params);
+    },
+    transaction: <T>(fn: (inner: SqlRunner) => Promise<T>) => pg.transaction((inner) => fn(transactionRunner(pg, inner))),
+  };
 }
 
 /**
