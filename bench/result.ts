@@ -10,4 +10,6 @@ export interface BenchResult {
   pass: boolean;
   /** how it was measured and what else was seen (latencies, CPU per request, sanity checks) */
   detail?: string;
+  /** ms of CPU per lead, by process (batch-http) */
+  cpuPerLeadMs?: { leadgate?: number; postgres?: number };
 }
