@@ -46,8 +46,13 @@ export async function insertLeadBatch(tx: SqlRunner, leads: readonly NewLead[], 
   return outcomes;
 }
 
+/*
+ * Null values are left out of the statements' JSON (`?? undefined`): jsonb_to_recordset reads an
+ * absent key as null, and the 1,000 leads and 3,000 claims of a batch are that much shorter to
+ * write, send and parse.
+ */
 const claimInput = (claims: ReadonlyArray<Claim & { holder?: string | null }>) =>
-  JSON.stringify(claims.map((c, i) => ({ i, scope: c.scope, key: c.key, value: c.value, lead_id: c.leadId, created_at: c.createdAt, holder: c.holder ?? null })));
+  JSON.stringify(claims.map((c, i) => ({ i, scope: c.scope, key: c.key, value: c.value, lead_id: c.leadId, created_at: c.createdAt ?? undefined, holder: c.holder ?? undefined })));
 
 /** Runs one round; returns the leads that deserve another round. */
 async function insertRound(tx: SqlRunner, round: Pending[], outcomes: InsertOutcome[], clock?: () => Date): Promise<Pending[]> {
@@ -61,14 +66,14 @@ async function insertRound(tx: SqlRunner, round: Pending[], outcomes: InsertOutc
         template_id: lead.templateId,
         campaign_id: lead.campaignId,
         allocation_id: lead.allocationId,
-        external_id: lead.externalId,
-        status: lead.status,
-        callback_at: lead.callbackAt?.toISOString() ?? null,
+        external_id: lead.externalId ?? undefined,
+        status: lead.status ?? undefined,
+        callback_at: lead.callbackAt?.toISOString(),
         priority: lead.priority,
         contact_hours: lead.contactHours,
         fields: lead.fields,
         phones: lead.phones,
-        created_at: createdAt.get(ord),
+        created_at: createdAt.get(ord) ?? undefined,
         ...(forwarding ? { forward: forwardRows(lead) } : {}),
       })),
     ),
