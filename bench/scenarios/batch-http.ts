@@ -37,9 +37,11 @@ export function newLeads(blocks: number[], from: number, count = LEADS): NewLead
 /**
  * SPEC 9 batch insert: insertLeadsFast with 1,000 leads a request (four requests in flight, so
  * leadgate's parsing and validation overlap PostgreSQL's work), duplicate check off, on server
- * PostgreSQL; at least 20,000 leads/s. The same-run reference is the store's floor: the same
- * batches written through leadgate's own store code (createLeadStore().insertLeads, the two bulk
- * statements in a transaction) from the benchmark process, with no HTTP, JSON or validation.
+ * PostgreSQL; at least 20,000 leads/s, and at least 0.85 × the same-run reference, the store's
+ * floor: the same batches written through leadgate's own store code (createLeadStore().insertLeads,
+ * the bulk statements in a transaction) from the benchmark process, with no HTTP, JSON or
+ * validation. `cpuPerLeadMs`: leadgate's and PostgreSQL's CPU per lead, the figures that stay
+ * comparable when a shared machine's neighbours move the throughput.
  */
 export async function benchBatchHttp(ctx: BenchContext): Promise<BenchResult[]> {
   const pg = await ctx.postgres();
@@ -66,15 +68,18 @@ export async function benchBatchHttp(ctx: BenchContext): Promise<BenchResult[]> 
 
     const floor = await storeFloor(url, allocatePhoneBlocks(), BATCH_CONNECTIONS, 6, `${pg.dir}/data`);
     const value = result.leadsPerSec;
+    const ratio = value / floor.leadsPerSec;
+    const perLead = (seconds: number) => (seconds * 1000) / result.leadsOk;
     return [
       {
         name: 'batch insert (insertLeadsFast, 1,000 leads/request, server PG)',
         value: round(value),
         unit: `leads/s (${BATCH_CONNECTIONS} requests in flight)`,
         reference: `${round(floor.leadsPerSec)} leads/s through the store code alone (no HTTP/validation), same batches`,
-        ratio: round(value / floor.leadsPerSec, 2),
-        target: '≥ 20,000 leads/s',
-        pass: value >= 20_000,
+        ratio: round(ratio, 2),
+        target: '≥ 20,000 leads/s and ≥ 0.85 × store floor',
+        pass: value >= 20_000 && ratio >= 0.85,
+        cpuPerLeadMs: { leadgate: round(perLead(used.leadgate), 4), postgres: round(perLead(used.postgres), 4) },
         detail:
           `${result.ok2xx} batches, latency p50 ${fmtMs(result.latencyMs.p50)} ms, p99 ${fmtMs(result.latencyMs.p99)} ms per 1,000-lead request; ` +
           `${cpuPer(used, result.leadsOk / 1000, '1,000 leads')}; store floor: ${floor.ms.toFixed(0)} ms per batch, ${cpuPer(floor.cpu, floor.batches, '1,000 leads')} (PostgreSQL part)`,

@@ -11,13 +11,14 @@ export const SYSTEM_FIELDS = [
 
 export type SystemField = (typeof SYSTEM_FIELDS)[number];
 
-const byLowerCase = new Map<string, SystemField>(SYSTEM_FIELDS.map((name) => [name.toLowerCase(), name]));
-
 export type FieldName = { kind: 'system'; name: SystemField } | { kind: 'unknownSystem' } | { kind: 'plain' };
+
+// one answer object per kind, shared: every field of every lead is classified
+const byLowerCase = new Map<string, FieldName>(SYSTEM_FIELDS.map((name) => [name.toLowerCase(), Object.freeze({ kind: 'system', name })]));
+const UNKNOWN_SYSTEM: FieldName = Object.freeze({ kind: 'unknownSystem' });
+const PLAIN: FieldName = Object.freeze({ kind: 'plain' });
 
 export function classifyFieldName(name: string): FieldName {
   const lower = name.toLowerCase();
-  const system = byLowerCase.get(lower);
-  if (system) return { kind: 'system', name: system };
-  return lower.startsWith('nj') ? { kind: 'unknownSystem' } : { kind: 'plain' };
+  return byLowerCase.get(lower) ?? (lower.startsWith('nj') ? UNKNOWN_SYSTEM : PLAIN);
 }

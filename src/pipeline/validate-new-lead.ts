@@ -64,6 +64,12 @@ export function splitFields(raw: unknown): { ok: true; fields: SplitFields } | {
 
 const isBlank = (value: Scalar | undefined) => scalarText(value).trim() === '';
 
+/** The first field, in the lead's order, that holds `<No Change>`. */
+function firstNoChange(fields: Partial<Record<string, Scalar>>): string | undefined {
+  for (const name of Object.keys(fields)) if (isNoChange(fields[name])) return name;
+  return undefined;
+}
+
 /**
  * Turns one inserted lead into a `NewLead`, or the first failing check in the SPEC's order:
  * 204 → 108 → 102 → 202 → 114 → 111 → 201. (104, 112 and 105 are the store's, race-free.)
@@ -100,8 +106,8 @@ export function validateNewLead(raw: unknown, context: InsertContext): Validated
     if (!isBlank(system[name])) return { ok: false, result: failure(204, `${name} applies to updates, not inserts`) };
   }
 
-  const noChange = [...Object.entries(system), ...Object.entries(plain)].find(([, value]) => isNoChange(value));
-  if (noChange) return { ok: false, result: failure(108, `field '${noChange[0]}' holds <No Change>, which only updates accept`) };
+  const noChange = firstNoChange(system) ?? firstNoChange(plain);
+  if (noChange !== undefined) return { ok: false, result: failure(108, `field '${noChange}' holds <No Change>, which only updates accept`) };
 
   const { template } = target;
   const phones: string[] = [];
