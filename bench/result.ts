@@ -16,8 +16,6 @@ export interface BenchResult {
   cpuPerLeadMs?: { leadgate?: number; postgres?: number };
   /** how it was measured and what else was seen (latencies, CPU per request, sanity checks) */
   detail?: string;
-  /** ms of CPU per lead, by process (batch-http) */
-  cpuPerLeadMs?: { leadgate?: number; postgres?: number };
 }
 
 /** A figure as kept in bench/results/latest.json: which part measured it, and when. */
