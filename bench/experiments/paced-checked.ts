@@ -31,6 +31,10 @@ try {
     const others0 = [cpuSeconds(load.pid!), cpuSeconds(crm.pid)];
     const r = await load.run({ ...job, overallRate: rate, paced: true, durationSec: seconds, phoneBlocks: allocatePhoneBlocks() });
     const used = cpu.stop();
+    const metrics = await (await fetch(`${leadgate.base}/metrics`)).text();
+    const pick = (re: RegExp) => metrics.split('\n').filter((l) => re.test(l)).join('; ');
+    console.log(`  ${pick(/^leadgate_nodejs_eventloop_lag_(p99|max|mean)_seconds /)}`);
+    console.log(`  ${pick(/^leadgate_nodejs_gc_duration_seconds_(sum|count)/)}`);
     const [generator, crmCpu] = [cpuSeconds(load.pid!) - others0[0]!, cpuSeconds(crm.pid) - others0[1]!];
     console.log(
       `slice ${i}: achieved ${Math.round(r.rps)} req/s, p50 ${fmtMs(r.latencyMs.p50)} p99 ${fmtMs(r.latencyMs.p99)} max ${fmtMs(r.latencyMs.max)} ms; ` +

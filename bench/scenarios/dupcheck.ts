@@ -12,7 +12,7 @@ import type { BenchResult } from '../result.js';
 const CONNECTIONS = 16;
 const SLICES = 3;
 const SLICE_SECONDS = 4;
-const PACED_SLICES = 2;
+const PACED_SLICES = 3;
 const PACED_SECONDS = 6;
 
 /**
