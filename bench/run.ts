@@ -3,6 +3,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { benchBatchVsSingle } from './batch-vs-single.js';
 import { installSignalCleanup, isInterrupted, runCleanups } from './harness/cleanup.js';
 import { BenchContext } from './harness/context.js';
+import { releasePhoneBlocks } from './harness/leads.js';
 import { mergeResults, type BenchResult, type KeptResult, type PartRun, type ResultsFile } from './result.js';
 import { benchRuleEval } from './rule-eval.js';
 import { benchBatchHttp } from './scenarios/batch-http.js';
@@ -95,6 +96,7 @@ async function main(names: string[]): Promise<number> {
       const partStarted = performance.now();
       const at = new Date().toISOString();
       const partLoad = loadAverage();
+      releasePhoneBlocks();
       let failed = false;
       try {
         results.push(...(await BENCHES[name]!(ctx)).map((r) => ({ part: name, at, ...r })));

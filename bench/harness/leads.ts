@@ -10,6 +10,14 @@ export const PHONES_PER_BLOCK = 1_000_000;
 const LAST_BLOCK = 40;
 let nextBlock = 0;
 
+/**
+ * Every block free again, for the next part: each part writes to databases of its own (fresh
+ * server databases, fresh PGlite data dirs), so phones only need to be unique within a part.
+ */
+export function releasePhoneBlocks(): void {
+  nextBlock = 0;
+}
+
 export function allocatePhoneBlocks(count = 1): number[] {
   if (nextBlock + count - 1 > LAST_BLOCK) throw new Error('the run used every phone block (04 00–04 40)');
   const blocks = Array.from({ length: count }, (_, i) => nextBlock + i);
