@@ -10,7 +10,7 @@ import { createCrmClient } from '../../src/crm/call-crm.js';
 import { compileConnect } from '../../src/crm/compile-connect.js';
 import { createUndiciTransport } from '../../src/crm/undici-transport.js';
 import { runCleanups } from '../harness/cleanup.js';
-import { preciseCpuSeconds } from '../harness/cpu.js';
+import { preciseCpuSeconds, syscalls } from '../harness/cpu.js';
 import { startStub } from '../harness/servers.js';
 
 const [slices = 4, calls = 20_000] = process.argv.slice(2, 4).map(Number);
@@ -81,21 +81,23 @@ try {
   const measure = async (fn: (i: number) => Promise<void>) => {
     let next = 0;
     const cpu0 = preciseCpuSeconds(process.pid);
+    const io0 = syscalls(process.pid);
     const t0 = performance.now();
     await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
       while (next < calls) await fn(next++);
     }));
-    return { cpuUs: ((preciseCpuSeconds(process.pid) - cpu0) * 1e6) / calls, perSec: calls / ((performance.now() - t0) / 1000) };
+    const io = syscalls(process.pid);
+    return { cpuUs: ((preciseCpuSeconds(process.pid) - cpu0) * 1e6) / calls, perSec: calls / ((performance.now() - t0) / 1000), writes: (io.writes - io0.writes) / calls };
   };
   const variants = Object.fromEntries(Object.entries({ product, undici, 'undici + AbortSignal': undiciSignal }).filter(([name]) => only.test(name)));
   for (const fn of Object.values(variants)) await measure(fn);
-  const rows: Record<string, Array<{ cpuUs: number; perSec: number }>> = {};
+  const rows: Record<string, Array<{ cpuUs: number; perSec: number; writes: number }>> = {};
   for (let s = 0; s < slices; s += 1) {
     for (const [name, fn] of Object.entries(variants)) (rows[name] ??= []).push(await measure(fn));
   }
   for (const [name, r] of Object.entries(rows)) {
     const cpu = r.map((x) => x.cpuUs).sort((a, b) => a - b);
-    console.log(`${name}: ${cpu[Math.floor(cpu.length / 2)]!.toFixed(1)} µs CPU per call (slices ${r.map((x) => x.cpuUs.toFixed(0)).join('/')}), ${r.map((x) => Math.round(x.perSec)).join('/')} calls/s`);
+    console.log(`${name}: ${cpu[Math.floor(cpu.length / 2)]!.toFixed(1)} µs CPU per call (slices ${r.map((x) => x.cpuUs.toFixed(0)).join('/')}), ${r.map((x) => Math.round(x.perSec)).join('/')} calls/s, ${r[0]!.writes.toFixed(2)} writes per call`);
   }
   await transport.close();
   await bare.close();

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -125,8 +125,19 @@ let built: Promise<{ leadgate: string; stubServer: string; variantServer: string
 const build = () => (built ??= benchTempDir().then((temp) => buildLeadgate(join(temp, 'build'))));
 
 /**
- * How leadgate is started, BENCH_LEADGATE:
- *   build (default): `node --enable-source-maps <temp>/src/cli/main.js serve`, the working tree's
+ * The node flags `npm start` gives leadgate (package.json's start script: `node FLAGS… dist/src/cli/main.js serve`),
+ * so the benchmark runs it as users do (--enable-source-maps, the young generation's cap).
+ */
+function npmStartNodeFlags(): string[] {
+  const start = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const command = /\bnode((?:\s+--[^\s]+)*)\s+dist\/src\/cli\/main\.js serve/.exec(start);
+  if (!command) throw new Error(`package.json's start script does not run node … dist/src/cli/main.js serve: ${start}`);
+  return command[1]!.trim().split(/\s+/).filter(Boolean);
+}
+
+/**
+ * How leadgate is started, BENCH_LEADGATE (always with npm start's node flags, npmStartNodeFlags):
+ *   build (default): `node <flags> <temp>/src/cli/main.js serve`, the working tree's
  *                    src/ transpiled for this run (build.ts), as `npm start` runs the built code;
  *   dist:            the same with the repo's dist/src/cli/main.js (npm run build; may lag src/);
  *   tsx:             `node --import tsx src/cli/main.ts serve` (adds ~80 MB RSS: not for `memory`).
@@ -134,14 +145,15 @@ const build = () => (built ??= benchTempDir().then((temp) => buildLeadgate(join(
 async function leadgateCommand(variant: boolean): Promise<{ flags: string[]; entry: string }> {
   const mode = process.env.BENCH_LEADGATE ?? 'build';
   if (mode === 'tsx') return { flags: ['--import', 'tsx'], entry: join(REPO, variant ? 'bench/experiments/variant-server.ts' : 'src/cli/main.ts') };
-  if (variant) return { flags: ['--enable-source-maps'], entry: (await build()).variantServer };
+  const flags = npmStartNodeFlags();
+  if (variant) return { flags, entry: (await build()).variantServer };
   if (mode === 'dist') {
     const entry = join(REPO, 'dist/src/cli/main.js');
     if (!existsSync(entry)) throw new Error('BENCH_LEADGATE=dist, but dist/src/cli/main.js is missing (npm run build)');
-    return { flags: ['--enable-source-maps'], entry };
+    return { flags, entry };
   }
   if (mode !== 'build') throw new Error(`BENCH_LEADGATE=${mode}: expected build, dist or tsx`);
-  return { flags: ['--enable-source-maps'], entry: (await build()).leadgate };
+  return { flags, entry: (await build()).leadgate };
 }
 
 /**
