@@ -13,10 +13,10 @@ import type * as serversModule from '../harness/servers.js';
 import { runExperiment } from '../harness/cleanup.js';
 import { median } from '../harness/context.js';
 import { cpuMeter } from '../harness/cpu.js';
-import { allocatePhoneBlocks, NOOJEE, TARGET_QUERY } from '../harness/leads.js';
+import { allocatePhoneBlocks } from '../harness/leads.js';
 import { LoadGenerator } from '../harness/load.js';
 import { startThrowawayPostgres } from '../harness/postgres-server.js';
-import { BATCH_CONNECTIONS } from '../scenarios/batch-http.js';
+import { batchJob } from '../scenarios/batch-http.js';
 
 type Servers = typeof serversModule;
 
@@ -52,15 +52,7 @@ async function main() {
       const server = await tree.servers.startLeadgate(`ab-${tree.name}`, { databaseUrl: url, rulesDir: await tree.servers.writeBasicRules(`rules-ab-${tree.name}`) });
       running.push({ tree, server });
     }
-    const job = (base: string) => ({
-      url: `${base}${NOOJEE}/insertLeadsFast?${TARGET_QUERY}`,
-      shape: 'batch' as const,
-      leadsPerRequest: LEADS,
-      connections: BATCH_CONNECTIONS,
-      timeoutSec: 60,
-      externalIdPrefix: 'b',
-      check: 'batch' as const,
-    });
+    const job = batchJob;
     for (const r of running) await load.run({ ...job(r.server.base), durationSec: 2, phoneBlocks: allocatePhoneBlocks() });
     for (let round = 0; round < rounds; round += 1) {
       for (const r of round % 2 === 0 ? running : [...running].reverse()) {

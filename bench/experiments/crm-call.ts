@@ -11,7 +11,7 @@ import { compileConnect } from '../../src/crm/compile-connect.js';
 import { createUndiciTransport } from '../../src/crm/undici-transport.js';
 import { runCleanups } from '../harness/cleanup.js';
 import { preciseCpuSeconds, syscalls } from '../harness/cpu.js';
-import { startStub } from '../harness/servers.js';
+import { benchCrmConnect, startStub } from '../harness/servers.js';
 
 const [slices = 4, calls = 20_000] = process.argv.slice(2, 4).map(Number);
 const only = new RegExp(process.argv[4] ?? '.');
@@ -20,24 +20,7 @@ const IN_FLIGHT = 16;
 const crm = await startStub('crm');
 try {
   const compiled = compileConnect(
-    {
-      version: 1,
-      url: `${crm.base}/api/leads/lookup`,
-      method: 'POST',
-      headers: { Authorization: 'Bearer ${env:CRM_TOKEN}' },
-      body: 'json',
-      response: 'json',
-      timeoutMs: 2_000,
-      retries: 0,
-      maxConcurrency: 32,
-      allowPrivateNetwork: true,
-      circuit: { failureThreshold: 1000, openMs: 60_000 },
-      adaptor: [
-        { field: 'phone', mappedTo: 'phone_number' },
-        { field: 'email', mappedTo: 'contact.email', default: '' },
-        { field: 'njExternalLeadId', mappedTo: 'external_id' },
-      ],
-    },
+    benchCrmConnect(crm.base),
     'connects/crm.yaml',
     { CRM_TOKEN: 'bench-token' },
   );

@@ -13,24 +13,18 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { NewLead } from '../../src/pipeline/ports.js';
 import { openPgliteBackend } from '../../src/store/backends/pglite.js';
 import { DEFAULT_GROUP_COMMIT } from '../../src/store/group-commit.js';
 import { createLeadStore } from '../../src/store/lead-store.js';
 import type { SqlRunner } from '../../src/store/sql-runner.js';
 import { median } from '../harness/context.js';
+import { storeLead } from '../harness/leads.js';
 import { onCleanup, runExperiment } from '../harness/cleanup.js';
 
 const CONCURRENCY = 16;
 const SLICE_MS = 3_000;
 
-function lead(n: number): NewLead {
-  const phone = `+6148${String(n).padStart(7, '0')}`;
-  return {
-    templateId: 1, campaignId: 10, allocationId: 100, externalId: null, status: null, callbackAt: null, priority: 10,
-    contactHours: 'Melbourne', fields: { phone, firstName: 'Sam' }, phones: [phone], dedupe: 'campaign',
-  } as NewLead;
-}
+const lead = storeLead;
 
 async function main() {
   const rounds = Number(process.argv[2] ?? 4);

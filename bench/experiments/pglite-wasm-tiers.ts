@@ -19,21 +19,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { NewLead } from '../../src/pipeline/ports.js';
 import { runExperiment, onCleanup } from '../harness/cleanup.js';
+import { storeLead } from '../harness/leads.js';
 import { memoryMiB } from '../harness/procs.js';
 import { median } from '../harness/context.js';
 
 const CONCURRENCY = 16;
 const SLICE_MS = 3_000;
 
-function lead(n: number): NewLead {
-  const phone = `+6148${String(n).padStart(7, '0')}`;
-  return {
-    templateId: 1, campaignId: 10, allocationId: 100, externalId: null, status: null, callbackAt: null, priority: 10,
-    contactHours: 'Melbourne', fields: { phone, firstName: 'Sam' }, phones: [phone], dedupe: 'campaign',
-  } as NewLead;
-}
+const lead = storeLead;
 
 type Job = { kind: 'single' | 'batch' };
 type Answer = { leads: number; cpuMs: number; wallMs: number };

@@ -1,3 +1,4 @@
+import type { NewLead } from '../../src/pipeline/ports.js';
 /**
  * The leads the benchmark sends, and the phone numbers they carry.
  *
@@ -53,3 +54,21 @@ export const BENCH_API_KEY = 'bench';
 export const NOOJEE = '/servicemanager/rest/CampaignAPI';
 /** template 1 (dedupe: campaign), campaign 10, allocation 100 of test/fixtures/rules/basic */
 export const TARGET_QUERY = `apiKey=${BENCH_API_KEY}&fTemplateId=1&fCampaignId=10&fAllocationId=100`;
+
+/** A lead as validation hands it to the store (template 1, campaign 10), for the experiments that drive the store alone. */
+export function storeLead(n: number): NewLead {
+  const phone = `+6148${String(n).padStart(7, '0')}`;
+  return {
+    templateId: 1,
+    campaignId: 10,
+    allocationId: 100,
+    externalId: null,
+    status: null,
+    callbackAt: null,
+    priority: 10,
+    contactHours: 'Melbourne',
+    fields: { phone, firstName: 'Sam' },
+    phones: [phone],
+    dedupe: 'campaign',
+  };
+}

@@ -38,30 +38,35 @@ export async function writeBasicRules(name: string): Promise<string> {
  * test/support/crm-rules.ts). The stub answers `{}`, so no row matches and `noMatch` creates the
  * lead: every lead takes the whole path (precheck, CRM call, table, decision record, insert).
  */
+/** The benchmark's CRM connect (connects/crm.yaml) for the stub at `crmUrl`; its token is `${env:CRM_TOKEN}`. */
+export function benchCrmConnect(crmUrl: string) {
+  return {
+    version: 1,
+    url: `${crmUrl}/api/leads/lookup`,
+    method: 'POST',
+    headers: { Authorization: 'Bearer ${env:CRM_TOKEN}' },
+    body: 'json',
+    response: 'json',
+    timeoutMs: 2_000,
+    retries: 0,
+    // as many calls in flight as the admission gate has slots, so the connect is not the bottleneck
+    maxConcurrency: 32,
+    allowPrivateNetwork: true,
+    circuit: { failureThreshold: 1000, openMs: 60_000 },
+    adaptor: [
+      { field: 'phone', mappedTo: 'phone_number' },
+      { field: 'email', mappedTo: 'contact.email', default: '' },
+      { field: 'njExternalLeadId', mappedTo: 'external_id' },
+    ],
+  };
+}
+
 export async function writeCrmRules(name: string, crmUrl: string): Promise<string> {
   const dir = await writeBasicRules(name);
   await mkdir(join(dir, 'connects'), { recursive: true });
   await writeFile(
     join(dir, 'connects/crm.yaml'),
-    stringify({
-      version: 1,
-      url: `${crmUrl}/api/leads/lookup`,
-      method: 'POST',
-      headers: { Authorization: 'Bearer ${env:CRM_TOKEN}' },
-      body: 'json',
-      response: 'json',
-      timeoutMs: 2_000,
-      retries: 0,
-      // as many calls in flight as the admission gate has slots, so the connect is not the bottleneck
-      maxConcurrency: 32,
-      allowPrivateNetwork: true,
-      circuit: { failureThreshold: 1000, openMs: 60_000 },
-      adaptor: [
-        { field: 'phone', mappedTo: 'phone_number' },
-        { field: 'email', mappedTo: 'contact.email', default: '' },
-        { field: 'njExternalLeadId', mappedTo: 'external_id' },
-      ],
-    }),
+    stringify(benchCrmConnect(crmUrl)),
   );
   await writeFile(
     join(dir, 'duplicate-check.yaml'),

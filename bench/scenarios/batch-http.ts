@@ -34,6 +34,19 @@ export function newLeads(blocks: number[], from: number, count = LEADS): NewLead
   });
 }
 
+/** The batch load: insertLeadsFast of 1,000 leads, BATCH_CONNECTIONS requests in flight. */
+export function batchJob(base: string) {
+  return {
+    url: `${base}${NOOJEE}/insertLeadsFast?${TARGET_QUERY}`,
+    shape: 'batch' as const,
+    leadsPerRequest: LEADS,
+    connections: BATCH_CONNECTIONS,
+    timeoutSec: 60,
+    externalIdPrefix: 'b',
+    check: 'batch' as const,
+  };
+}
+
 /**
  * SPEC 9 batch insert: insertLeadsFast with 1,000 leads a request (four requests in flight, so
  * leadgate's parsing and validation overlap PostgreSQL's work), duplicate check off, on server
@@ -49,15 +62,7 @@ export async function benchBatchHttp(ctx: BenchContext): Promise<BenchResult[]> 
   const leadgate = await startLeadgate('batch', { databaseUrl: url, rulesDir: await writeBasicRules('rules-batch') });
   const load = new LoadGenerator();
   try {
-    const job = {
-      url: `${leadgate.base}${NOOJEE}/insertLeadsFast?${TARGET_QUERY}`,
-      shape: 'batch' as const,
-      leadsPerRequest: LEADS,
-      connections: BATCH_CONNECTIONS,
-      timeoutSec: 60,
-      externalIdPrefix: 'b',
-      check: 'batch' as const,
-    };
+    const job = batchJob(leadgate.base);
     await load.run({ ...job, durationSec: 3, phoneBlocks: allocatePhoneBlocks() });
     const cpu = cpuMeter(leadgate.pid, `${pg.dir}/data`);
     const result = await load.run({ ...job, durationSec: SECONDS, phoneBlocks: allocatePhoneBlocks() });
