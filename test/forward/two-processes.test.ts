@@ -75,9 +75,16 @@ describe.runIf(SERVER_URL)('two processes forwarding to one dialer', () => {
   /** How many deliveries to `destination` each process recorded as delivered (from its debug log). */
   const deliveredBy = (destination: string) => servers.map((s) => s.lines.filter((l) => l.event === 'delivery.delivered' && l.destination === destination).length);
 
+  /** The same, once every delivery's line has come (a process writes its log in chunks, at most 100 ms late). */
+  const deliveredByOnceLogged = async (destination: string) => {
+    const total = () => deliveredBy(destination).reduce((a, b) => a + b, 0);
+    await eventually(`a delivery.delivered line for each of the ${LEADS} leads to ${destination}`, async () => total() >= LEADS, 5_000);
+    return deliveredBy(destination);
+  };
+
   it('never more than maxConcurrency calls at the dialer across both processes; each lead delivered once', async () => {
     const ledger = await expectEachLeadOnceAtDialer(db.runner, pbx, accepted.pbx, 'pbx', 10);
-    const byProcess = deliveredBy('pbx');
+    const byProcess = await deliveredByOnceLogged('pbx');
     console.log(`two processes, maxConcurrency 2: at most ${pbx.maxInFlightSeen} calls in flight at the fake (which allows 50); ${ledger.calls} calls for ${LEADS} leads; delivered per process ${JSON.stringify(byProcess)}`);
     expect(pbx.maxInFlightSeen).toBe(2);
     expect(ledger.calls).toBe(LEADS);
@@ -92,7 +99,7 @@ describe.runIf(SERVER_URL)('two processes forwarding to one dialer', () => {
     const times = paced.requests.map((r) => r.receivedAt).sort((a, b) => a - b);
     // the most calls that reached the dialer within any one second
     const busiestSecond = Math.max(...times.map((t) => times.filter((u) => u >= t && u < t + 1000).length));
-    const byProcess = deliveredBy('paced');
+    const byProcess = await deliveredByOnceLogged('paced');
     console.log(`two processes, ratePerSecond ${RATE}: ${ledger.calls} calls over ${times.at(-1)! - times[0]!} ms; at most ${busiestSecond} in any second; delivered per process ${JSON.stringify(byProcess)}`);
     expect(ledger.calls).toBe(LEADS);
     // each process pacing only itself would reach twice RATE in a second, and take half the time.
