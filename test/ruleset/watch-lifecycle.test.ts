@@ -37,7 +37,9 @@ describe('rules watcher lifecycle', () => {
     if (watchesBefore !== null) expect(await inotifyWatches()).toBeGreaterThan(watchesBefore);
     // a second watcher, left open and slower, tells when the closed one would long have reacted
     const witness = await start(dir, { fsEvents: false });
-    await truncateWrite(path, dialerNamed('pending at close'));
+    // replaced whole, not written in place: a 50 ms scan that fell inside an in-place write read
+    // the emptied file and reloaded (and failed) before close() was even called
+    await renameReplace(path, dialerNamed('pending at close'));
     closed.watcher.close();
     if (watchesBefore !== null) expect(await inotifyWatches()).toBe(watchesBefore);
     await witness.active('dialer.yaml', dialerNamed('pending at close'));
