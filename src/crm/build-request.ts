@@ -30,7 +30,7 @@ const SENSITIVE_NAME = /authorization|cookie|api[-_]?key|auth|token|secret|passw
  */
 export function buildCrmRequest(connect: CompiledConnect, lead: LeadFields): CrmRequest {
   let url = connect.origin + fillUrl(connect, lead);
-  const headers: Record<string, string> = { ...requestHeaders(connect) };
+  const headers: Record<string, string> = { ...partsOf(connect).headers };
   const mapped: MappedValue[] = [];
   for (const row of connect.adaptor) {
     const value = rowValue(row, lead);
@@ -52,28 +52,37 @@ interface MappedValue {
   value: Scalar;
 }
 
-/**
- * A connect's headers with leadgate's defaults (User-Agent, Accept, Content-Type) added where the
- * file does not set them. The same for every call, so worked out once per compiled connect; each
- * request copies it.
- */
-const headersByConnect = new WeakMap<CompiledConnect, Readonly<Record<string, string>>>();
-function requestHeaders(connect: CompiledConnect): Readonly<Record<string, string>> {
-  let headers = headersByConnect.get(connect);
-  if (!headers) {
-    const built = { ...connect.headers };
-    setDefaultHeader(built, 'User-Agent', 'leadgate');
-    if (connect.response === 'json') setDefaultHeader(built, 'Accept', 'application/json');
-    if (connect.method === 'POST') setDefaultHeader(built, 'Content-Type', connect.body === 'form' ? 'application/x-www-form-urlencoded' : 'application/json');
-    headers = built;
-    headersByConnect.set(connect, headers);
+/** What every request of a connect shares, worked out once per compiled connect. */
+interface ConnectParts {
+  /** the file's headers with leadgate's defaults (User-Agent, Accept, Content-Type) where it sets none; each request copies them */
+  headers: Readonly<Record<string, string>>;
+  /** the file sets its own Idempotency-Key header (then leadgate adds none) */
+  setsIdempotencyKey: boolean;
+  /** a lead field fills part of the path (only then can a request's path hold a "." or ".." segment) */
+  pathHasField: boolean;
+}
+
+const partsByConnect = new WeakMap<CompiledConnect, ConnectParts>();
+function partsOf(connect: CompiledConnect): ConnectParts {
+  let parts = partsByConnect.get(connect);
+  if (!parts) {
+    const headers = { ...connect.headers };
+    setDefaultHeader(headers, 'User-Agent', 'leadgate');
+    if (connect.response === 'json') setDefaultHeader(headers, 'Accept', 'application/json');
+    if (connect.method === 'POST') setDefaultHeader(headers, 'Content-Type', connect.body === 'form' ? 'application/x-www-form-urlencoded' : 'application/json');
+    parts = {
+      headers,
+      setsIdempotencyKey: Object.keys(connect.headers).some((h) => h.toLowerCase() === 'idempotency-key'),
+      pathHasField: connect.url.some((p) => 'field' in p && p.slot === 'path'),
+    };
+    partsByConnect.set(connect, parts);
   }
-  return headers;
+  return parts;
 }
 
 /** Whether the connect's file sets its own Idempotency-Key header (then leadgate adds none). */
 export function setsIdempotencyKey(connect: CompiledConnect): boolean {
-  return Object.keys(connect.headers).some((h) => h.toLowerCase() === 'idempotency-key');
+  return partsOf(connect).setsIdempotencyKey;
 }
 
 function encodeParams(mapped: readonly MappedValue[]): string {
@@ -103,20 +112,13 @@ function fillUrl(connect: CompiledConnect, lead: LeadFields): string {
   }
   // encodeURIComponent leaves "." alone, and URL parsers treat "..", ".%2e" etc. as "go up".
   // Only a lead value can bring such a segment: the file's own path was normalised by the URL parser at load.
-  if (hasPathField(connect) && path.split('/').some((segment) => /^(\.|%2e){1,2}$/i.test(segment))) {
+  if (partsOf(connect).pathHasField && path.split('/').some((segment) => /^(\.|%2e){1,2}$/i.test(segment))) {
     const culprit = connect.url.find(
       (p) => 'field' in p && p.slot === 'path' && /^\.{1,2}$/.test(scalarText(lead[p.field])),
     );
     throw new UnsafeUrlValueError(culprit && 'field' in culprit ? culprit.field : 'unknown');
   }
   return path + query;
-}
-
-const pathFieldByConnect = new WeakMap<CompiledConnect, boolean>();
-function hasPathField(connect: CompiledConnect): boolean {
-  let has = pathFieldByConnect.get(connect);
-  if (has === undefined) pathFieldByConnect.set(connect, (has = connect.url.some((p) => 'field' in p && p.slot === 'path')));
-  return has;
 }
 
 function setDefaultHeader(headers: Record<string, string>, name: string, value: string): void {

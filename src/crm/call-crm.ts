@@ -121,7 +121,7 @@ export function createCrmClient(deps: CrmClientDeps): CrmClient {
       if (kind === 'too-large' || kind === 'refused-address') {
         return { kind: 'error', reason: kind, detail: describeError(error) };
       }
-      if (kind === 'timeout' || kind === 'aborted') {
+      if (kind === 'timeout') {
         const detail =
           timeoutMs < connect.timeoutMs
             ? `no answer before the ${connect.deadlineMs} ms deadline`
