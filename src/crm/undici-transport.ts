@@ -170,28 +170,21 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Und
       if (req.signal?.aborted) throw new CrmTransportError('aborted', 'request aborted');
       const stop = stopAfter(req.timeoutMs, req.signal);
       try {
-        let res: Awaited<ReturnType<Pool['request']>>;
-        try {
-          res = await poolFor(url.origin, allowPrivate).request({
-            path: `${url.pathname}${url.search}`,
-            method: req.method as 'GET' | 'POST',
-            headers: req.headers,
-            body: req.body,
-            signal: stop.emitter,
-          });
-        } catch (error) {
-          throw failure(error, req, stop);
-        }
-        const { body } = res;
+        const res = await poolFor(url.origin, allowPrivate).request({
+          path: `${url.pathname}${url.search}`,
+          method: req.method as 'GET' | 'POST',
+          headers: req.headers,
+          body: req.body,
+          signal: stop.emitter,
+        });
         if (declaredLengthExceeds(res.headers['content-length'], req.maxResponseBytes)) {
-          body.destroy();
+          res.body.destroy();
           throw tooLarge(req.maxResponseBytes);
         }
-        try {
-          return { status: res.statusCode, headers: res.headers, body: await readLimited(body, req.maxResponseBytes) };
-        } catch (error) {
-          throw failure(error, req, stop);
-        }
+        return { status: res.statusCode, headers: res.headers, body: await readLimited(res.body, req.maxResponseBytes) };
+      } catch (error) {
+        // our own errors (too large) pass through as they are
+        throw failure(error, req, stop);
       } finally {
         stop.clear();
       }
