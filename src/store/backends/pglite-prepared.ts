@@ -1,4 +1,5 @@
 import { parse as pgliteParse, protocol, type PGlite } from '@electric-sql/pglite';
+import { concatChunks } from '../../lib/bytes.js';
 
 const { serialize } = protocol;
 
@@ -39,15 +40,7 @@ function statementsOf(pg: PGlite): Statements {
   return statements;
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((length, part) => length + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
+const concat = (parts: readonly Uint8Array[]): Uint8Array => concatChunks(parts, parts.reduce((length, part) => length + part.byteLength, 0));
 
 /** The Close messages of the statements evicted since the last message (sent ahead of it). */
 function closing(statements: Statements): Uint8Array[] {
