@@ -19,8 +19,12 @@ export function requestLog(logger: Logger, newId: () => string): MiddlewareHandl
     c.set('requestId', requestId);
     c.set('log', log);
     const started = performance.now();
-    await next();
+    // Set before the handler runs, the header goes into the answer Hono builds (c.json, c.body).
+    // Set after, on an answer already built, Hono copies that answer through a ReadableStream,
+    // which took @hono/node-server off its fast path for every request (a fifth of the CPU).
     c.header('X-Request-Id', requestId);
+    await next();
+    if (!c.res.headers.has('x-request-id')) c.header('X-Request-Id', requestId);
     const url = new URL(c.req.url);
     log.info(
       {
