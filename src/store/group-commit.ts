@@ -7,7 +7,15 @@ export interface GroupCommitOptions {
   maxGroupSize: number;
 }
 
-export const DEFAULT_GROUP_COMMIT: GroupCommitOptions = { concurrentGroups: 4, maxGroupSize: 200 };
+/*
+ * Two slots for server PostgreSQL. A group is a transaction of four round trips, so fewer slots mean
+ * larger groups: fewer statements, commits and socket writes per lead, which is what the single
+ * insert spends most on once the CPU is shared with PostgreSQL. At 16 connections (bench/experiments
+ * probe.ts single, alternating runs): 4 slots 2,505-2,612 inserts/s at 0.31 ms leadgate + 0.20 ms
+ * PostgreSQL CPU a lead; 2 slots 2,898-2,928/s at 0.26 + 0.15 ms; 1 slot 2,708-2,805/s at 0.23 +
+ * 0.13 ms, waiting on the one group's round trips.
+ */
+export const DEFAULT_GROUP_COMMIT: GroupCommitOptions = { concurrentGroups: 2, maxGroupSize: 200 };
 
 /**
  * For the embedded store (PGlite): one group at a time. PGlite runs one statement at a time, on the
