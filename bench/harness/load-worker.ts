@@ -1,10 +1,12 @@
 /**
- * The load generator: autocannon's API in a process of its own (forked by load.ts), so generating
- * requests never competes with leadgate's event loop. It receives jobs over IPC and answers each
+ * The load generator, in a process of its own (forked by load.ts), so generating requests never
+ * competes with leadgate's event loop: autocannon for closed-loop and rate-limited loads, an undici
+ * Pool for paced ones (see `paced`). It receives jobs over IPC and answers each
  * with its figures. Every request carries fresh phones (see leads.ts); latencies are kept at
  * sub-millisecond precision here (autocannon's own histogram has 1 ms steps).
  */
-import autocannon, { type AutocannonOptions, type AutocannonRequest, type AutocannonResult } from 'autocannon';
+import autocannon, { type AutocannonRequest } from 'autocannon';
+import { Pool } from 'undici';
 import { benchLead, phoneOf } from './leads.js';
 import type { LoadJob, LoadResult } from './load.js';
 
@@ -33,43 +35,42 @@ function run(job: LoadJob): Promise<LoadResult> {
   };
   const leadsPerRequest = job.leadsPerRequest;
 
+  const nextBody = () => {
+    if (job.shape === 'single') {
+      const phone = nextPhone();
+      return JSON.stringify(benchLead(phone, `${job.externalIdPrefix}${phone}`));
+    }
+    const leads = [];
+    for (let i = 0; i < leadsPerRequest; i += 1) {
+      const phone = nextPhone();
+      leads.push(benchLead(phone, `${job.externalIdPrefix}${phone}`));
+    }
+    return JSON.stringify(leads);
+  };
+  const check = (status: number, body: string) => {
+    if (status < 200 || status >= 300) {
+      count(`http${status}`);
+      return;
+    }
+    if (job.check === 'none') return;
+    if (job.check === 'single') {
+      const code = /"code":(\d+)/.exec(body)?.[1] ?? 'unparsed';
+      count(code);
+      if (code === '0') leadsOk += 1;
+    } else {
+      try {
+        const counts = (JSON.parse(body) as { counts?: Record<string, number> }).counts ?? {};
+        for (const [code, k] of Object.entries(counts)) count(code, k);
+        leadsOk += counts['0'] ?? 0;
+      } catch {
+        count('unparsed');
+      }
+    }
+  };
   const request: AutocannonRequest = {
     method: 'POST',
-    setupRequest: (req) => {
-      let body: string;
-      if (job.shape === 'single') {
-        const phone = nextPhone();
-        body = JSON.stringify(benchLead(phone, `${job.externalIdPrefix}${phone}`));
-      } else {
-        const leads = [];
-        for (let i = 0; i < leadsPerRequest; i += 1) {
-          const phone = nextPhone();
-          leads.push(benchLead(phone, `${job.externalIdPrefix}${phone}`));
-        }
-        body = JSON.stringify(leads);
-      }
-      return { ...req, body };
-    },
-    onResponse: (status, body) => {
-      if (status < 200 || status >= 300) {
-        count(`http${status}`);
-        return;
-      }
-      if (job.check === 'none') return;
-      if (job.check === 'single') {
-        const code = /"code":(\d+)/.exec(body)?.[1] ?? 'unparsed';
-        count(code);
-        if (code === '0') leadsOk += 1;
-      } else {
-        try {
-          const counts = (JSON.parse(body) as { counts?: Record<string, number> }).counts ?? {};
-          for (const [code, k] of Object.entries(counts)) count(code, k);
-          leadsOk += counts['0'] ?? 0;
-        } catch {
-          count('unparsed');
-        }
-      }
-    },
+    setupRequest: (req) => ({ ...req, body: nextBody() }),
+    onResponse: check,
   };
 
   const latencies: number[] = [];
@@ -90,9 +91,8 @@ function run(job: LoadJob): Promise<LoadResult> {
       exhausted,
     };
   };
+  if (job.paced && job.overallRate) return paced(job, nextBody, check, latencies).then((totals) => summary({ ...totals, timeouts: 0 }));
   const options = { url: job.url, timeout: job.timeoutSec, headers: { 'content-type': 'application/json' }, requests: [request] };
-
-  if (job.paced && job.overallRate) return paced(job, options, onResponse, summary);
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       { ...options, connections: job.connections, duration: job.durationSec, ...(job.overallRate ? { overallRate: job.overallRate } : {}) },
@@ -106,44 +106,49 @@ function run(job: LoadJob): Promise<LoadResult> {
 }
 
 /**
- * A steady arrival rate: autocannon's own rate limit lets each connection send its whole quota for
- * the second back to back at the start of the second (bursts of `connections` requests at once).
- * Here every connection is an autocannon instance of its own at one request per second, the
- * instances started 1/rate seconds apart, so requests arrive evenly spread over each second.
+ * A steady arrival rate, sent and timed as the floor client does it (harness/floor-client.ts):
+ * request i starts at i / rate seconds, over an undici Pool of `connections` keep-alive
+ * connections, and its latency runs from that start, waiting for a free connection included.
+ *
+ * It replaced one autocannon instance per request per second (some 500 connections at the
+ * duplicate-check rate). In some slices that load worker stalled: arrivals at leadgate came in
+ * bursts of 500 and gaps of none per quarter second while leadgate's log showed every answer
+ * within 500 ms, and the slice's p99 read 1.8-2.2 s (npm run bench -- dupcheck, three runs).
  */
-async function paced(
-  job: LoadJob,
-  options: Omit<AutocannonOptions, 'connections' | 'duration'>,
-  onResponse: (client: unknown, status: number, bytes: number, ms: number) => void,
-  summary: (totals: { ok2xx: number; non2xx: number; errors: number; timeouts: number; durationSec: number }) => LoadResult,
-): Promise<LoadResult> {
-  const rate = Math.min(Math.round(job.overallRate!), 1_000);
-  const started = performance.now();
-  // Only requests sent between 1.5 s in (every instance started) and 0.3 s before the first
-  // instance ends are counted: creating and closing ~100 autocannon instances blocks this process's
-  // event loop for a moment, which would show up as latency that the server never caused.
-  const from = started + 1_500;
-  const until = started + job.durationSec * 1000 - 300;
-  const windowed = (client: unknown, status: number, bytes: number, ms: number) => {
-    const sent = performance.now() - ms;
-    if (sent >= from && sent <= until) onResponse(client, status, bytes, ms);
+async function paced(job: LoadJob, nextBody: () => string, check: (status: number, body: string) => void, latencies: number[]) {
+  const rate = job.overallRate!;
+  const target = new URL(job.url);
+  const pool = new Pool(target.origin, { connections: job.connections, headersTimeout: job.timeoutSec * 1000, bodyTimeout: job.timeoutSec * 1000 });
+  const totals = { ok2xx: 0, non2xx: 0, errors: 0 };
+  const path = target.pathname + target.search;
+  const one = async (body: string) => {
+    const start = performance.now();
+    try {
+      const res = await pool.request({ path, method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const text = await res.body.text();
+      check(res.statusCode, text);
+      if (res.statusCode >= 200 && res.statusCode < 300) {
+        totals.ok2xx += 1;
+        latencies.push(performance.now() - start);
+      } else totals.non2xx += 1;
+    } catch {
+      totals.errors += 1;
+    }
   };
-  const results: Array<Promise<AutocannonResult>> = [];
-  for (let i = 0; i < rate; i += 1) {
-    const due = started + (i * 1000) / rate;
-    const wait = due - performance.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    results.push(
-      new Promise((resolve, reject) => {
-        const instance = autocannon({ ...options, connections: 1, overallRate: 1, duration: job.durationSec }, (error, result) => (error ? reject(error) : resolve(result)));
-        instance.on('response', windowed);
-      }),
-    );
+  const total = Math.round(rate * job.durationSec);
+  const inFlight: Array<Promise<void>> = [];
+  const t0 = performance.now();
+  try {
+    for (let i = 0; i < total; i += 1) {
+      const wait = t0 + (i * 1000) / rate - performance.now();
+      if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+      inFlight.push(one(nextBody()));
+    }
+    await Promise.all(inFlight);
+  } finally {
+    await pool.close();
   }
-  const all = await Promise.all(results);
-  const durationSec = (performance.now() - started) / 1000 - 1; // the last instance started ~1 s after the first
-  const sum = (f: (r: AutocannonResult) => number) => all.reduce((a, r) => a + f(r), 0);
-  return summary({ ok2xx: sum((r) => r['2xx']), non2xx: sum((r) => r.non2xx), errors: sum((r) => r.errors), timeouts: sum((r) => r.timeouts), durationSec });
+  return { ...totals, durationSec: (performance.now() - t0) / 1000 };
 }
 
 process.on('message', (message: { type: 'run'; job: LoadJob }) => {

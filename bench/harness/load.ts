@@ -14,9 +14,9 @@ export interface LoadJob {
   /** requests per second over all connections; unset = as fast as answers come back */
   overallRate?: number;
   /**
-   * with overallRate: arrivals spread evenly over each second (one autocannon instance per request
-   * per second, started 1/rate s apart; `connections` is then ignored), instead of autocannon's
-   * own rate limit, which sends each connection's quota in a burst at the start of every second
+   * with overallRate: request i starts at i / rate s over `connections` keep-alive connections, its
+   * latency timed from that start (as the floor client's), instead of autocannon's own rate limit,
+   * which sends each connection's quota in a burst at the start of every second
    */
   paced?: boolean;
   timeoutSec: number;
