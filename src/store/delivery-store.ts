@@ -39,6 +39,10 @@ const ORDER_GUARD = `(d.event <> 'update' or not exists (
 /**
  * Inserts of one route go together in calls of up to `batch` (noojee's insertLeadsFast); every
  * other delivery is a call of its own. The calls are taken in due order, as many as there are slots.
+ * The rows are updated through deliveries_pkey (`id = any(array(…))`); each row finds its call in
+ * a jsonb map of id to call, built once (an InitPlan; a lookup is a binary search), because a join
+ * with `ranked` was planned as a nested loop that rescanned the whole CTE for every row: 141 rows
+ * made 19,881 comparisons, 1,600 rows (16 calls of 100) 2.6 million.
  */
 function claimStatement(candidates: string): string {
   return `
@@ -56,10 +60,11 @@ with candidates as (${candidates}
     lease_until = now() + ($4::int * interval '1 millisecond'),
     next_attempt_at = now() + ($4::int * interval '1 millisecond'),
     uncertain = d.uncertain or d.claim_token is not null,
-    claim_token = $5::text || ':' || r.call,
+    claim_token = $5::text || ':' || ((select jsonb_object_agg(id::text, call) from ranked where call_rank <= $2::int) ->> d.id::text),
     updated_at = now()
-  from ranked r
-  where d.id = any(array(select id from ranked where call_rank <= $2::int)) and d.id = r.id and r.call_rank <= $2::int and d.state = 'queued'
+  -- state || '': not an expression deliveries_due_idx's predicate (state = 'queued') can match, so
+  -- the rows are read through deliveries_pkey alone, not by a scan of every queued row
+  where d.id = any(array(select id from ranked where call_rank <= $2::int)) and d.state || '' = 'queued'
   returning d.id, d.lead_id, d.destination, d.event, d.route, d.payload, d.attempt_count, d.uncertain, d.claim_token, d.dialer_lead_id
 )
 select c.id::text as id, c.lead_id::text as lead_id, c.event, c.route, c.payload, c.attempt_count, c.uncertain, c.claim_token,

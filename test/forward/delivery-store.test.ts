@@ -116,6 +116,54 @@ describe('claiming', () => {
     expect(rest.map((c) => c.deliveries.map((d) => d.to.allocationId))).toEqual([[22]]);
   });
 
+  it('a claim of many calls groups them by route, and updates its rows without rescanning the claimed set for each row', async () => {
+    // Two routes interleaved, so the calls are not runs of consecutive ids.
+    const other = [{ destination: 'pbx', to: { ...TO, allocationId: 22 } }];
+    await store.insertLeads(Array.from({ length: 60 }, (_, i) => newLead(nextPhone(), { forward: i % 3 === 0 ? other : forward })));
+    let claimText: string | undefined;
+    let claimParams: readonly unknown[] = [];
+    const recording = createDeliveryStore({
+      query(text, params) {
+        return backend.runner.query(text, params);
+      },
+      transaction(fn) {
+        return backend.runner.transaction((tx) =>
+          fn({
+            query(text, params) {
+              if (text.includes('candidates as')) [claimText, claimParams] = [text, params ?? []];
+              return tx.query(text, params);
+            },
+            transaction: tx.transaction.bind(tx),
+          }),
+        );
+      },
+    });
+    const limits = { ...LIMITS, maxConcurrency: 16, batch: 7 };
+    const calls = await recording.claim('pbx', limits);
+    // 40 leads of one route in calls of 7 (6 calls) and 20 of the other (3 calls), each call one route
+    expect(calls.map((c) => c.deliveries.length).sort((a, b) => a - b)).toEqual([5, 6, 7, 7, 7, 7, 7, 7, 7]);
+    for (const call of calls) expect(new Set(call.deliveries.map((d) => d.to.allocationId)).size).toBe(1);
+    expect(new Set(calls.flatMap((c) => c.deliveries.map((d) => d.id))).size).toBe(60);
+
+    await backend.runner.query(`update deliveries set lease_until = null, claim_token = null, next_attempt_at = now() - interval '1 second'`);
+    const literal = (v: unknown) => (typeof v === 'number' ? String(v) : `'${String(v).replace(/'/g, "''")}'`);
+    const [plan] = await backend.runner.transaction(async (tx) => {
+      // EXPLAIN ANALYZE would claim; the plan alone is the point
+      const sqlText = claimText!.replace(/\$(\d+)(::\w+)?/g, (_m, n: string, cast: string | undefined) => `${literal(claimParams[Number(n) - 1])}${cast ?? ''}`);
+      return tx.query<{ 'QUERY PLAN': unknown }>(`explain (format json) ${sqlText}`);
+    });
+    type PlanNode = { 'Node Type': string; 'Relation Name'?: string; 'Index Name'?: string; Operation?: string; 'Parent Relationship'?: string; Plans?: PlanNode[] };
+    const raw = plan!['QUERY PLAN'];
+    const root = (typeof raw === 'string' ? (JSON.parse(raw) as Array<{ Plan: PlanNode }>) : (raw as Array<{ Plan: PlanNode }>))[0]!.Plan;
+    const flatten = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(flatten)];
+    const update = flatten(root).find((n) => n['Node Type'] === 'ModifyTable' && n.Operation === 'Update' && n['Relation Name'] === 'deliveries');
+    const rowSource = (update?.Plans ?? []).filter((n) => n['Parent Relationship'] !== 'InitPlan').flatMap(flatten);
+    // a row source of the deliveries alone: no CTE joined in (a nested loop rescanned it for every
+    // row), and not the index of every queued row (the claimed ids bound the read)
+    expect(rowSource.some((n) => n['Relation Name'] === 'deliveries')).toBe(true);
+    expect(rowSource.filter((n) => n['Node Type'] === 'CTE Scan' || n['Index Name'] === 'deliveries_due_idx')).toEqual([]);
+  });
+
   it('paces calls at ratePerSecond across claims, through the shared pacing row', async () => {
     await store.insertLeads([1, 2, 3, 4, 5].map(() => newLead(nextPhone(), { forward })));
     const limits = { ...LIMITS, maxConcurrency: 10, ratePerSecond: 2, horizonMs: 1000 };
