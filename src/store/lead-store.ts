@@ -11,6 +11,7 @@ import { findLeadByExternalId, findLeadById, updateLeadInTransaction } from './u
 import { createGroupCommit, DEFAULT_GROUP_COMMIT, type GroupCommitOptions } from './group-commit.js';
 import { inTransaction, retryingRollbacks } from './in-transaction.js';
 import { insertOneLead } from './insert-one.js';
+import { fitsOneStatement, insertGroup } from './insert-group.js';
 import type { SqlRunner } from './sql-runner.js';
 
 export interface LeadStoreOptions {
@@ -61,7 +62,11 @@ export function createLeadStore(backendRunner: SqlRunner, options: LeadStoreOpti
   // statement can still deadlock with a concurrent group that locks the same external ids in
   // another order, hence the retry.
   const writeOne = (lead: NewLead): Promise<InsertOutcome> => retryingRollbacks(() => insertOneLead(runner, lead, options.clock));
-  const insertSingle = createGroupCommit({ one: writeOne, many: writeBatch }, options.groupCommit ?? DEFAULT_GROUP_COMMIT);
+  // A group of single leads is one statement when it can be (insert-group.ts), the batch path when
+  // it cannot or when that statement met a conflict and wrote nothing.
+  const writeGroup = async (leads: readonly NewLead[]): Promise<InsertOutcome[]> =>
+    (fitsOneStatement(leads) ? await insertGroup(runner, leads, options.clock) : null) ?? writeBatch(leads);
+  const insertSingle = createGroupCommit({ one: writeOne, many: writeGroup }, options.groupCommit ?? DEFAULT_GROUP_COMMIT);
   // The prechecks of concurrent single-lead requests are grouped the same way: one statement (one
   // round trip, one parse of its input) answers every precheck that waited for a free slot.
   const precheckMany = (leads: readonly NewLead[]) => precheckLeads(runner, leads, options.clock);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NewLead } from '../../src/pipeline/ports.js';
+import { INSERT_GROUP } from '../../src/store/insert-group.js';
 import { createLeadStore } from '../../src/store/lead-store.js';
 import type { SqlRunner } from '../../src/store/sql-runner.js';
 import { newLead } from '../support/new-lead.js';
@@ -18,17 +19,27 @@ const insertWith = (s: ReturnType<typeof store>) => async (l: NewLead) => (await
 
 const lead = (phone: string, externalId: string | null = null): NewLead => newLead(phone, { externalId });
 
-/** The real store's runner, counting transactions, and failing the first `failures` of them. */
+/**
+ * The real store's runner, counting transactions, statements and group statements (several leads
+ * in one statement, insert-group.ts), and failing the first `failures` group writes (a group
+ * statement or a transaction).
+ */
 function countingRunner(runner: SqlRunner, failures = 0) {
-  const seen = { transactions: 0, statements: 0 };
+  const seen = { transactions: 0, statements: 0, groupStatements: 0 };
+  let groupWrites = 0;
+  const fault = () => Promise.reject(new Error('injected fault in a group write'));
   const wrap = (inner: SqlRunner): SqlRunner => ({
     query: (text, params) => {
       seen.statements += 1;
+      if (text === INSERT_GROUP) {
+        seen.groupStatements += 1;
+        if ((groupWrites += 1) <= failures) return fault();
+      }
       return inner.query(text, params);
     },
     transaction: (fn) => {
       seen.transactions += 1;
-      if (seen.transactions <= failures) return Promise.reject(new Error('injected fault in a group transaction'));
+      if ((groupWrites += 1) <= failures) return fault();
       return inner.transaction((tx) => fn(wrap(tx)));
     },
   });
@@ -43,7 +54,7 @@ describe('group commit of single-lead inserts', () => {
     const { runner, seen } = countingRunner(backend.runner);
     const insert = insertWith(store(runner, 2, 50));
     expect(await insert(lead('+61417000001'))).toMatchObject({ kind: 'inserted' });
-    expect(seen).toEqual({ transactions: 0, statements: 1 });
+    expect(seen).toEqual({ transactions: 0, statements: 1, groupStatements: 0 });
   });
 
   it('groups leads that arrive while the slots are busy, with the outcomes of one-by-one inserts', async () => {
@@ -58,7 +69,9 @@ describe('group commit of single-lead inserts', () => {
     expect(outcomes.slice(60).map((o) => o.kind)).toEqual(['inserted', 'duplicateExternalId']);
     const ids = outcomes.flatMap((o) => (o.kind === 'inserted' ? [o.leadId] : []));
     expect(new Set(ids).size).toBe(31);
-    // the first lead went alone; the other 61 waited for it and went together
+    // the first lead went alone; the other 61 waited for it and went together, through the batch
+    // path's transaction (phones twice in one group: which lead wins is that path's order)
+    expect(seen.groupStatements).toBe(0);
     expect(seen.transactions).toBe(1);
     expect(await leadCount('+614160')).toBe(31);
   });
@@ -69,7 +82,8 @@ describe('group commit of single-lead inserts', () => {
     const phones = Array.from({ length: 10 }, (_, i) => `+614160200${String(i).padStart(2, '0')}`);
     const outcomes = await Promise.all(phones.map((p) => insert(lead(p))));
     expect(outcomes.map((o) => o.kind)).toEqual(Array<string>(10).fill('inserted'));
-    expect(seen.transactions).toBe(1);
+    expect(seen.groupStatements).toBe(1);
+    expect(seen.transactions).toBe(0);
     expect(await leadCount('+614160200')).toBe(10);
   });
 
@@ -79,7 +93,7 @@ describe('group commit of single-lead inserts', () => {
     const phones = Array.from({ length: 41 }, (_, i) => `+614160300${String(i).padStart(2, '0')}`);
     const outcomes = await Promise.all(phones.map((p) => insert(lead(p))));
     expect(outcomes.every((o) => o.kind === 'inserted')).toBe(true);
-    expect(seen.transactions).toBe(4); // 1 alone, then 40 in groups of 10
+    expect(seen).toEqual({ transactions: 0, statements: 5, groupStatements: 4 }); // 1 alone, then 40 in groups of 10
   });
 
   it('groups leads carrying a duplicate-check decision with plain ones, writing every record and DNC addition', async () => {
@@ -92,7 +106,7 @@ describe('group commit of single-lead inserts', () => {
     });
     const outcomes = await Promise.all(leads.map((l) => insert(l)));
     expect(outcomes.every((o) => o.kind === 'inserted')).toBe(true);
-    expect(seen.transactions).toBe(1); // the first (plain) lead alone, the other 11 in one group
+    expect(seen).toEqual({ transactions: 0, statements: 2, groupStatements: 1 }); // the first (plain) lead alone, the other 11 in one statement
     const records = await backend.runner.query<{ n: number }>(`select count(*)::int as n from decision_records where phone like '+614160400%' and outcome = 'created'`);
     expect(records[0]!.n).toBe(8);
     const dnc = await backend.runner.query<{ n: number }>(`select count(*)::int as n from dnc where e164 like '+614160400%'`);

@@ -1,0 +1,139 @@
+import type { InsertOutcome, NewLead } from '../pipeline/ports.js';
+import { decisionColumns, DUPLICATE_CHECK_DNC_SOURCE } from './decision-effects.js';
+import { claimScopes, windowHours } from './dedupe-scopes.js';
+import { forwardRows } from './forward-input.js';
+import { databaseErrorInfo, RETRYABLE_TRANSACTION_CODES, UNIQUE_VIOLATION, type SqlRunner } from './sql-runner.js';
+
+/*
+ * The group commit's write of several single-lead requests in one statement and one round trip,
+ * with no transaction around it: insert-one.ts's statement for many leads. Per lead, as there: the
+ * DNC check, the lead row, its phone claims (the checked scope a plain INSERT, the others ON
+ * CONFLICT DO NOTHING), and with it its decision record, the DNC additions its table asked for
+ * and its deliveries to the dialer.
+ *
+ * It is all or nothing. A checked phone already claimed, or an external id already live in the
+ * campaign, is a unique violation that rolls the whole statement back, and the group is then
+ * written by the batch path (insert-batch.ts in a transaction), which works out each lead's
+ * outcome. A group in which nothing conflicts, the usual case under load, costs one round trip
+ * and one commit instead of the batch path's four (five with decision records).
+ *
+ * Only groups it answers exactly as the batch path would: no lead with a window or with match keys
+ * other than the phone (their claims may be taken over, which needs the batch path's locking),
+ * and no phone or external id twice in the group (which of two leads wins is the batch path's
+ * order). The rest go to the batch path at once.
+ */
+
+/** Whether `writeGroup` can take these leads, or they must go to the batch path. */
+export function fitsOneStatement(leads: readonly NewLead[]): boolean {
+  const phones = new Set<string>();
+  const externalIds = new Set<string>();
+  for (const lead of leads) {
+    if (windowHours(lead) !== null || (lead.keys !== undefined && lead.keys.claims.length > 0)) return false;
+    for (const phone of lead.phones) {
+      if (phones.has(phone)) return false;
+      phones.add(phone);
+    }
+    if (lead.externalId !== null) {
+      const key = `${lead.campaignId}\u0000${lead.externalId}`;
+      if (externalIds.has(key)) return false;
+      externalIds.add(key);
+    }
+  }
+  return true;
+}
+
+// $1 the leads (JSON), $2 the source of DNC entries the duplicate check adds
+export const INSERT_GROUP = `
+with input as (
+  select r.*,
+    -- a LIMIT 1 probe, not NOT EXISTS: an anti-join could read the whole DNC list (see precheck.ts)
+    (select true from dnc where dnc.e164 = any(r.phones) and dnc.campaign_id in (0, r.campaign_id) limit 1) is not null as dnc_hit
+  from jsonb_to_recordset($1::text::jsonb) as r(
+    ord int, template_id int, campaign_id int, allocation_id int, external_id text, status text, callback_at timestamptz,
+    priority int, contact_hours text, fields jsonb, phones text[], created_at timestamptz,
+    checked text, unchecked text[], add_to_dnc boolean, dnc_reason text, decision jsonb, forward jsonb)
+), fresh as (
+  -- the sequence is looked up once (an InitPlan), not for each row, as in insert-batch-sql.ts
+  select i.*, nextval((select pg_get_serial_sequence('leads', 'id')::regclass)) as id, coalesce(i.created_at, now()) as created
+  from input i where not i.dnc_hit
+), new_leads as (
+  insert into leads (id, template_id, campaign_id, allocation_id, external_id, status, callback_at, priority, contact_hours, fields, phones, created_at)
+  select id, template_id, campaign_id, allocation_id, external_id, status, callback_at, priority, contact_hours, fields, phones, created
+  from fresh order by ord
+), checked as (
+  insert into phone_claims (scope, e164, lead_id, created_at)
+  select f.checked, p, f.id, f.created from fresh f cross join unnest(f.phones) as p
+  where f.checked is not null
+  order by 1, 2
+), unchecked as (
+  insert into phone_claims (scope, e164, lead_id, created_at)
+  select s, p, f.id, f.created from fresh f cross join unnest(f.unchecked) as s cross join unnest(f.phones) as p
+  order by 1, 2
+  on conflict do nothing
+), dnc_added as (
+  insert into dnc (e164, campaign_id, reason, source)
+  select p, 0, f.dnc_reason, $2::text from fresh f cross join unnest(f.phones) as p
+  where f.add_to_dnc
+  on conflict do nothing
+), decision as (
+  insert into decision_records (lead_id, phone, entry_point, connect, request, crm_status, latency_ms, answer, matched_row, values, outcome, decision)
+  select f.id, d.phone, d.entry_point, d.connect, d.request, d.crm_status, d.latency_ms, d.answer, d.matched_row, d.values,
+         case when f.id is not null then 'created' else 'dnc' end, d.decision
+  from input i left join fresh f on f.ord = i.ord
+    cross join jsonb_to_record(i.decision) as d(phone text, entry_point text, connect text, request jsonb, crm_status int, latency_ms int,
+      answer text, matched_row int, values jsonb, decision jsonb)
+  where i.decision is not null
+  order by i.ord
+), forwarded as (
+  insert into deliveries (lead_id, destination, event, route)
+  select f.id, t.destination, 'insert', t.route from fresh f cross join jsonb_to_recordset(f.forward) as t(destination text, route jsonb)
+  where f.forward is not null
+  order by f.ord
+)
+select i.ord, f.id::text as lead_id from input i left join fresh f on f.ord = i.ord`;
+
+/** Errors after which the batch path, in its transaction, writes the group instead. */
+const CONFLICT_CODES = new Set([UNIQUE_VIOLATION, ...RETRYABLE_TRANSACTION_CODES]);
+
+/**
+ * Writes the leads in one statement; answers null when a conflict rolled it back (nothing was
+ * written) and the caller must use the batch path. Only for leads `fitsOneStatement` accepts.
+ */
+export async function insertGroup(runner: SqlRunner, leads: readonly NewLead[], clock?: () => Date): Promise<InsertOutcome[] | null> {
+  const input = JSON.stringify(
+    leads.map((lead, ord) => {
+      const scopes = claimScopes(lead);
+      return {
+        ord,
+        template_id: lead.templateId,
+        campaign_id: lead.campaignId,
+        allocation_id: lead.allocationId,
+        external_id: lead.externalId ?? undefined,
+        status: lead.status ?? undefined,
+        callback_at: lead.callbackAt?.toISOString(),
+        priority: lead.priority,
+        contact_hours: lead.contactHours,
+        fields: lead.fields,
+        phones: lead.phones,
+        created_at: (lead.createdAt ?? clock?.())?.toISOString(),
+        checked: scopes.checked ?? undefined,
+        unchecked: scopes.unchecked,
+        add_to_dnc: lead.addToDnc !== undefined || undefined,
+        dnc_reason: lead.addToDnc?.reason ?? undefined,
+        decision: lead.decision ? decisionColumns(lead.phones, lead.decision) : undefined,
+        forward: forwardRows(lead) ?? undefined,
+      };
+    }),
+  );
+  let rows: Array<{ ord: number; lead_id: string | null }>;
+  try {
+    rows = await runner.query<{ ord: number; lead_id: string | null }>(INSERT_GROUP, [input, DUPLICATE_CHECK_DNC_SOURCE]);
+  } catch (error) {
+    const { code } = databaseErrorInfo(error);
+    if (code && CONFLICT_CODES.has(code)) return null;
+    throw error;
+  }
+  const outcomes: InsertOutcome[] = new Array(leads.length);
+  for (const row of rows) outcomes[row.ord] = row.lead_id ? { kind: 'inserted', leadId: row.lead_id } : { kind: 'dnc' };
+  return outcomes;
+}

@@ -1,0 +1,161 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DecisionRecord, InsertOutcome, NewLead } from '../../src/pipeline/ports.js';
+import { fitsOneStatement, insertGroup } from '../../src/store/insert-group.js';
+import { createLeadStore } from '../../src/store/lead-store.js';
+import { newLead } from '../support/new-lead.js';
+import { openTestBackend, type TestBackend } from '../support/test-backend.js';
+
+/*
+ * The group commit's one-statement write (src/store/insert-group.ts): all or nothing, and for the
+ * groups it takes, the same rows and outcomes as the batch path (insert-batch.ts) it stands in for.
+ */
+let backend: TestBackend;
+beforeAll(async () => {
+  backend = await openTestBackend();
+});
+afterAll(() => backend.close());
+
+const decision: DecisionRecord = {
+  entryPoint: 'noojee',
+  connect: 'crm',
+  request: { method: 'POST', url: 'http://crm/lookup', body: '{"phone":"x"}' },
+  crmStatus: 200,
+  latencyMs: 4,
+  answer: '{"customer":null}',
+  matchedRow: 1,
+  values: ['x'],
+  decision: { source: 'row', createLead: true, success: true },
+};
+
+/** Eight leads covering every column and effect the statement writes; phones `${prefix}0..7`. */
+function mixedGroup(prefix: string, campaignId: number): NewLead[] {
+  const phone = (i: number) => `${prefix}${i}`;
+  const base = (i: number, extra: Partial<NewLead> = {}) => newLead(phone(i), { campaignId, ...extra });
+  return [
+    base(0),
+    base(1, { decision }),
+    base(2, { decision, addToDnc: { reason: 'asked by the CRM' } }),
+    base(3, { decision }), // on the DNC list: not created, its decision recorded as 'dnc'
+    base(4, { forward: [{ destination: 'pbx', to: { campaignId: 7 } }] }),
+    base(5, { externalId: `ext-${prefix}`, status: 'NEW', priority: 3, callbackAt: new Date('2026-12-24T01:00:00Z'), createdAt: new Date('2026-11-30T10:00:00Z') }),
+    base(6, { dedupe: 'none', fields: { phone: phone(6), firstName: 'Ada', age: 36, vip: true, note: null } }),
+    { ...base(7), phones: [phone(7), `${prefix}9`], fields: { phone: phone(7), mobile: `${prefix}9` } },
+  ];
+}
+
+/** What the store holds for these phones, without ids and the store's own times. */
+async function snapshot(prefix: string) {
+  const q = <R extends object>(text: string) => backend.runner.query<R>(text, [`${prefix}%`]);
+  const leads = await q<Record<string, unknown>>(
+    `select phones[1] as phone, template_id, allocation_id, external_id, status, callback_at::text as callback_at, priority, contact_hours, fields,
+            array_length(phones, 1) as phone_count, case when created_at > now() - interval '1 hour' then 'now' else created_at::text end as created
+     from leads where phones[1] like $1 order by phones[1]`,
+  );
+  const claims = await q<Record<string, unknown>>(
+    `select c.e164, left(c.scope, 1) as scope_kind, c.created_at = l.created_at as with_lead_time
+     from phone_claims c join leads l on l.id = c.lead_id where c.e164 like $1 order by c.e164, c.scope`,
+  );
+  const decisions = await q<Record<string, unknown>>(
+    `select phone, lead_id is not null as has_lead, outcome, entry_point, connect, request, crm_status, latency_ms, answer, matched_row, values, decision
+     from decision_records where phone like $1 order by phone`,
+  );
+  const dnc = await q<Record<string, unknown>>(`select e164, campaign_id, reason, source from dnc where e164 like $1 order by e164`);
+  const deliveries = await q<Record<string, unknown>>(
+    `select l.phones[1] as phone, d.destination, d.event, d.state, d.route from deliveries d join leads l on l.id = d.lead_id where l.phones[1] like $1 order by 1`,
+  );
+  const strip = (rows: Array<Record<string, unknown>>) => JSON.parse(JSON.stringify(rows).replaceAll(prefix, 'P')) as Array<Record<string, unknown>>;
+  return { leads: strip(leads), claims: strip(claims), decisions: strip(decisions), dnc: strip(dnc), deliveries: strip(deliveries) };
+}
+
+const kinds = (outcomes: readonly InsertOutcome[]) => outcomes.map((o) => o.kind);
+
+describe('fitsOneStatement', () => {
+  it('takes plain single leads, with or without decision records, DNC additions and deliveries', () => {
+    expect(fitsOneStatement(mixedGroup('+6139100000', 10))).toBe(true);
+  });
+
+  it.each([
+    ['a lead with a window', [newLead('+61391000100', { windowDays: 30 })]],
+    ['a lead with other match keys', [newLead('+61391000101', { keys: { scope: 'campaign', check: true, claims: [{ key: 'email', value: 'a@b.c' }] } })]],
+    ['a phone twice', [newLead('+61391000102'), newLead('+61391000103', { phones: ['+61391000103', '+61391000102'] })]],
+    ['an external id twice in one campaign', [newLead('+61391000104', { externalId: 'E' }), newLead('+61391000105', { externalId: 'E' })]],
+  ])('leaves %s to the batch path', (_what, leads) => {
+    expect(fitsOneStatement(leads)).toBe(false);
+  });
+
+  it('takes one external id in two campaigns', () => {
+    expect(fitsOneStatement([newLead('+61391000106', { externalId: 'E' }), newLead('+61391000107', { externalId: 'E', campaignId: 11 })])).toBe(true);
+  });
+});
+
+describe('insertGroup', () => {
+  it('writes what the batch path writes, lead for lead, in one statement', async () => {
+    await backend.runner.query(`insert into dnc (e164, campaign_id, reason, source) values ('+613920000003', 0, 'listed', 'test'), ('+613930000003', 0, 'listed', 'test')`);
+    const grouped = await insertGroup(backend.runner, mixedGroup('+61392000000', 10));
+    const store = createLeadStore(backend.runner, { backfill: false });
+    const batched = await store.insertLeads(mixedGroup('+61393000000', 11));
+    expect(grouped && kinds(grouped)).toEqual(['inserted', 'inserted', 'inserted', 'dnc', 'inserted', 'inserted', 'inserted', 'inserted']);
+    expect(kinds(batched)).toEqual(kinds(grouped!));
+
+    const viaGroup = await snapshot('+61392000000');
+    const viaBatch = await snapshot('+61393000000');
+    expect(viaGroup).toEqual(viaBatch);
+    // and what that is, so that both cannot be wrong the same way unseen
+    expect(viaGroup.leads).toHaveLength(7);
+    expect(viaGroup.claims).toHaveLength(8 * 3); // 8 phones (lead 7 has two) in three scopes
+    expect(viaGroup.decisions.map((d) => [d.phone, d.outcome, d.has_lead])).toEqual([
+      ['P1', 'created', true],
+      ['P2', 'created', true],
+      ['P3', 'dnc', false],
+    ]);
+    expect(viaGroup.decisions[0]).toMatchObject({ entry_point: 'noojee', connect: 'crm', request: decision.request, crm_status: 200, answer: decision.answer, values: ['x'] });
+    expect(viaGroup.dnc).toEqual([
+      { e164: 'P2', campaign_id: 0, reason: 'asked by the CRM', source: 'duplicate-check' },
+      { e164: 'P3', campaign_id: 0, reason: 'listed', source: 'test' },
+    ]);
+    expect(viaGroup.deliveries).toEqual([{ phone: 'P4', destination: 'pbx', event: 'insert', state: 'queued', route: { campaignId: 7 } }]);
+    expect(viaGroup.leads.find((l) => l.phone === 'P5')).toMatchObject({ external_id: 'ext-P', status: 'NEW', priority: 3, created: expect.stringMatching(/^2026-11-30/) });
+  });
+
+  it('writes nothing and answers null when a checked phone is already claimed', async () => {
+    await backend.runner.query(`delete from dnc where e164 like '+61394%'`);
+    const holder = await createLeadStore(backend.runner, { backfill: false }).insertLeads([newLead('+61394000003')]);
+    expect(kinds(holder)).toEqual(['inserted']);
+    const group = ['+61394000001', '+61394000002', '+61394000003', '+61394000004'].map((p) => newLead(p, { decision, forward: [{ destination: 'pbx', to: {} }] }));
+    expect(await insertGroup(backend.runner, group)).toBeNull();
+    const written = await backend.runner.query<{ leads: number; claims: number; decisions: number; deliveries: number }>(
+      `select (select count(*)::int from leads where phones[1] like '+61394%') as leads,
+              (select count(*)::int from phone_claims where e164 like '+61394%') as claims,
+              (select count(*)::int from decision_records where phone like '+61394%') as decisions,
+              (select count(*)::int from deliveries d join leads l on l.id = d.lead_id where l.phones[1] like '+61394%') as deliveries`,
+    );
+    expect(written[0]).toEqual({ leads: 1, claims: 3, decisions: 0, deliveries: 0 });
+  });
+
+  it('writes nothing and answers null when an external id is already live in the campaign', async () => {
+    await insertGroup(backend.runner, [newLead('+61395000001', { externalId: 'X-1' })]);
+    expect(await insertGroup(backend.runner, [newLead('+61395000002'), newLead('+61395000003', { externalId: 'X-1' })])).toBeNull();
+    const leads = await backend.runner.query<{ n: number }>(`select count(*)::int as n from leads where phones[1] like '+61395%'`);
+    expect(leads[0]!.n).toBe(1);
+  });
+});
+
+describe('group commit through the one-statement write', () => {
+  it('a conflict in a group falls back to the batch path: the duplicate is named, every other lead written once', async () => {
+    const store = createLeadStore(backend.runner, { backfill: false, groupCommit: { concurrentGroups: 1, maxGroupSize: 50 } });
+    const [holder] = await store.insertLeads([newLead('+61396000005')]);
+    const phones = Array.from({ length: 10 }, (_, i) => `+6139600000${i}`);
+    // the first goes alone; the other nine wait for it and go as one group, which holds the conflict
+    const outcomes = await Promise.all(phones.map((p) => store.insertLeads([newLead(p, { decision })]).then((o) => o[0]!)));
+    expect(kinds(outcomes)).toEqual(phones.map((p) => (p === '+61396000005' ? 'duplicate' : 'inserted')));
+    expect(outcomes[5]).toEqual({ kind: 'duplicate', matchedOn: 'phone', matchedLeadId: holder!.kind === 'inserted' ? holder!.leadId : null });
+    const counts = await backend.runner.query<{ phone: string; leads: number; decisions: number }>(
+      `select p as phone, (select count(*)::int from leads where phones[1] = p) as leads, (select count(*)::int from decision_records where phone = p) as decisions
+       from unnest($1::text[]) as p order by p`,
+      [phones],
+    );
+    expect(counts.map((c) => [c.leads, c.decisions])).toEqual(phones.map((p) => (p === '+61396000005' ? [1, 1] : [1, 1])));
+    const refused = await backend.runner.query<{ outcome: string; lead_id: string | null }>(`select outcome, lead_id::text from decision_records where phone = '+61396000005'`);
+    expect(refused).toEqual([{ outcome: 'duplicate_phone', lead_id: null }]);
+  });
+});
