@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NewLead } from '../../src/pipeline/ports.js';
+import { createGroupCommit } from '../../src/store/group-commit.js';
 import { INSERT_GROUP } from '../../src/store/insert-group.js';
 import { createLeadStore } from '../../src/store/lead-store.js';
 import type { SqlRunner } from '../../src/store/sql-runner.js';
@@ -111,5 +112,50 @@ describe('group commit of single-lead inserts', () => {
     expect(records[0]!.n).toBe(8);
     const dnc = await backend.runner.query<{ n: number }>(`select count(*)::int as n from dnc where e164 like '+614160400%'`);
     expect(dnc[0]!.n).toBe(4);
+  });
+});
+
+describe('gathering over an event-loop turn (the embedded store)', () => {
+  /** A writer that answers at once, as PGlite's synchronous statements do, recording each write's size. */
+  const recordingWriter = () => {
+    const writes: number[] = [];
+    return {
+      writes,
+      writer: {
+        one: (n: number) => {
+          writes.push(1);
+          return Promise.resolve(n * 2);
+        },
+        many: (ns: readonly number[]) => {
+          writes.push(ns.length);
+          return Promise.resolve(ns.map((n) => n * 2));
+        },
+      },
+    };
+  };
+
+  it('writes the items of one turn as one group, in order, each with its own answer', async () => {
+    const { writes, writer } = recordingWriter();
+    const submit = createGroupCommit(writer, { concurrentGroups: 1, maxGroupSize: 50, gatherTurn: true });
+    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => submit(i)));
+    expect(answers).toEqual(Array.from({ length: 10 }, (_, i) => i * 2));
+    expect(writes).toEqual([10]);
+  });
+
+  it('without it the first item of the turn goes alone', async () => {
+    const { writes, writer } = recordingWriter();
+    const submit = createGroupCommit(writer, { concurrentGroups: 1, maxGroupSize: 50 });
+    await Promise.all(Array.from({ length: 10 }, (_, i) => submit(i)));
+    expect(writes).toEqual([1, 9]);
+  });
+
+  it('items of later turns go in later groups', async () => {
+    const { writes, writer } = recordingWriter();
+    const submit = createGroupCommit(writer, { concurrentGroups: 1, maxGroupSize: 50, gatherTurn: true });
+    const first = [submit(1), submit(2), submit(3)];
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = [submit(4), submit(5)];
+    expect(await Promise.all([...first, ...second])).toEqual([2, 4, 6, 8, 10]);
+    expect(writes).toEqual([3, 2]);
   });
 });
