@@ -11,11 +11,15 @@ import { databaseErrorInfo, RETRYABLE_TRANSACTION_CODES, UNIQUE_VIOLATION, type 
  * CONFLICT DO NOTHING), and with it its decision record, the DNC additions its table asked for
  * and its deliveries to the dialer.
  *
- * It is all or nothing. A checked phone already claimed, or an external id already live in the
- * campaign, is a unique violation that rolls the whole statement back, and the group is then
- * written by the batch path (insert-batch.ts in a transaction), which works out each lead's
- * outcome. A group in which nothing conflicts, the usual case under load, costs one round trip
- * and one commit instead of the batch path's four (five with decision records).
+ * A lead whose checked phone or external id is already taken, as far as the statement's snapshot
+ * shows, is left out and answered `undefined`: the caller writes it alone (insert-one.ts), which
+ * names the duplicate and records its decision. So a group with a resent lead in it still costs
+ * one statement. Whatever the snapshot could not show (a claim or an external id taken by a
+ * transaction still running) is a unique violation that rolls the whole statement back; the
+ * answer is then null, nothing was written, and the caller writes the group by the batch path
+ * (insert-batch.ts in a transaction), which works out each lead's outcome. A group in which nothing
+ * conflicts, the usual case under load, costs one round trip and one commit instead of the batch
+ * path's four (five with decision records).
  *
  * Only groups it answers exactly as the batch path would: no lead with a window or with match keys
  * other than the phone (their claims may be taken over, which needs the batch path's locking),
@@ -44,18 +48,27 @@ export function fitsOneStatement(leads: readonly NewLead[]): boolean {
 
 // $1 the leads (JSON), $2 the source of DNC entries the duplicate check adds
 export const INSERT_GROUP = `
-with input as (
+with probed as materialized (
+  -- materialized: read once, so each probe runs once a lead rather than once per column that uses it
   select r.*,
-    -- a LIMIT 1 probe, not NOT EXISTS: an anti-join could read the whole DNC list (see precheck.ts)
-    (select true from dnc where dnc.e164 = any(r.phones) and dnc.campaign_id in (0, r.campaign_id) limit 1) is not null as dnc_hit
+    -- LIMIT 1 probes, not NOT EXISTS: an anti-join could read the whole DNC list (see precheck.ts)
+    (select true from dnc where dnc.e164 = any(r.phones) and dnc.campaign_id in (0, r.campaign_id) limit 1) is not null as dnc_hit,
+    -- one (scope, e164) lookup per phone, as precheck.ts: given e164 = any(phones), or a join with
+    -- unnest(phones), the planner searched the index by scope alone, reading every claim of the scope
+    (select true from unnest(r.phones) as p where (select true from phone_claims c where c.scope = r.checked and c.e164 = p limit 1) limit 1) is not null
+      or (select true from leads l where l.campaign_id = r.campaign_id and l.external_id = r.external_id and l.state <> 'reallocated' limit 1) is not null
+      as taken
   from jsonb_to_recordset($1::text::jsonb) as r(
     ord int, template_id int, campaign_id int, allocation_id int, external_id text, status text, callback_at timestamptz,
     priority int, contact_hours text, fields jsonb, phones text[], created_at timestamptz,
     checked text, unchecked text[], add_to_dnc boolean, dnc_reason text, decision jsonb, forward jsonb)
+), input as (
+  -- the DNC list comes first, as in insert-one.ts: a listed lead is answered 'dnc' even if it is also a duplicate
+  select p.*, p.taken and not p.dnc_hit as held from probed p
 ), fresh as (
   -- the sequence is looked up once (an InitPlan), not for each row, as in insert-batch-sql.ts
   select i.*, nextval((select pg_get_serial_sequence('leads', 'id')::regclass)) as id, coalesce(i.created_at, now()) as created
-  from input i where not i.dnc_hit
+  from input i where not i.dnc_hit and not i.held
 ), new_leads as (
   insert into leads (id, template_id, campaign_id, allocation_id, external_id, status, callback_at, priority, contact_hours, fields, phones, created_at)
   select id, template_id, campaign_id, allocation_id, external_id, status, callback_at, priority, contact_hours, fields, phones, created
@@ -82,7 +95,7 @@ with input as (
   from input i left join fresh f on f.ord = i.ord
     cross join jsonb_to_record(i.decision) as d(phone text, entry_point text, connect text, request jsonb, crm_status int, latency_ms int,
       answer text, matched_row int, values jsonb, decision jsonb)
-  where i.decision is not null
+  where i.decision is not null and not i.held
   order by i.ord
 ), forwarded as (
   insert into deliveries (lead_id, destination, event, route)
@@ -90,16 +103,18 @@ with input as (
   where f.forward is not null
   order by f.ord
 )
-select i.ord, f.id::text as lead_id from input i left join fresh f on f.ord = i.ord`;
+select i.ord, f.id::text as lead_id, i.held from input i left join fresh f on f.ord = i.ord`;
 
 /** Errors after which the batch path, in its transaction, writes the group instead. */
 const CONFLICT_CODES = new Set([UNIQUE_VIOLATION, ...RETRYABLE_TRANSACTION_CODES]);
 
 /**
- * Writes the leads in one statement; answers null when a conflict rolled it back (nothing was
- * written) and the caller must use the batch path. Only for leads `fitsOneStatement` accepts.
+ * Writes the leads in one statement. Answers each lead's outcome, or `undefined` for a lead left
+ * for the caller to write alone (its checked phone or external id was already taken); or null
+ * when a conflict rolled the statement back (nothing was written) and the caller must use the
+ * batch path. Only for leads `fitsOneStatement` accepts.
  */
-export async function insertGroup(runner: SqlRunner, leads: readonly NewLead[], clock?: () => Date): Promise<InsertOutcome[] | null> {
+export async function insertGroup(runner: SqlRunner, leads: readonly NewLead[], clock?: () => Date): Promise<Array<InsertOutcome | undefined> | null> {
   const input = JSON.stringify(
     leads.map((lead, ord) => {
       const scopes = claimScopes(lead);
@@ -125,15 +140,15 @@ export async function insertGroup(runner: SqlRunner, leads: readonly NewLead[], 
       };
     }),
   );
-  let rows: Array<{ ord: number; lead_id: string | null }>;
+  let rows: Array<{ ord: number; lead_id: string | null; held: boolean }>;
   try {
-    rows = await runner.query<{ ord: number; lead_id: string | null }>(INSERT_GROUP, [input, DUPLICATE_CHECK_DNC_SOURCE]);
+    rows = await runner.query<{ ord: number; lead_id: string | null; held: boolean }>(INSERT_GROUP, [input, DUPLICATE_CHECK_DNC_SOURCE]);
   } catch (error) {
     const { code } = databaseErrorInfo(error);
     if (code && CONFLICT_CODES.has(code)) return null;
     throw error;
   }
-  const outcomes: InsertOutcome[] = new Array(leads.length);
-  for (const row of rows) outcomes[row.ord] = row.lead_id ? { kind: 'inserted', leadId: row.lead_id } : { kind: 'dnc' };
+  const outcomes: Array<InsertOutcome | undefined> = new Array(leads.length);
+  for (const row of rows) outcomes[row.ord] = row.held ? undefined : row.lead_id ? { kind: 'inserted', leadId: row.lead_id } : { kind: 'dnc' };
   return outcomes;
 }

@@ -62,10 +62,14 @@ export function createLeadStore(backendRunner: SqlRunner, options: LeadStoreOpti
   // statement can still deadlock with a concurrent group that locks the same external ids in
   // another order, hence the retry.
   const writeOne = (lead: NewLead): Promise<InsertOutcome> => retryingRollbacks(() => insertOneLead(runner, lead, options.clock));
-  // A group of single leads is one statement when it can be (insert-group.ts), the batch path when
-  // it cannot or when that statement met a conflict and wrote nothing.
-  const writeGroup = async (leads: readonly NewLead[]): Promise<InsertOutcome[]> =>
-    (fitsOneStatement(leads) ? await insertGroup(runner, leads, options.clock) : null) ?? writeBatch(leads);
+  // A group of single leads is one statement when it can be (insert-group.ts), the leads it found
+  // taken then written alone; the batch path when it cannot be, or when that statement met a
+  // conflict and wrote nothing.
+  const writeGroup = async (leads: readonly NewLead[]): Promise<InsertOutcome[]> => {
+    const grouped = fitsOneStatement(leads) ? await insertGroup(runner, leads, options.clock) : null;
+    if (!grouped) return writeBatch(leads);
+    return Promise.all(grouped.map((outcome, i) => (outcome ? Promise.resolve(outcome) : writeOne(leads[i]!))));
+  };
   const insertSingle = createGroupCommit({ one: writeOne, many: writeGroup }, options.groupCommit ?? DEFAULT_GROUP_COMMIT);
   // The prechecks of concurrent single-lead requests are grouped the same way: one statement (one
   // round trip, one parse of its input) answers every precheck that waited for a free slot.

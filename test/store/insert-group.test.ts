@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DecisionRecord, InsertOutcome, NewLead } from '../../src/pipeline/ports.js';
 import { fitsOneStatement, insertGroup } from '../../src/store/insert-group.js';
+import { insertOneLead } from '../../src/store/insert-one.js';
 import { createLeadStore } from '../../src/store/lead-store.js';
 import { newLead } from '../support/new-lead.js';
-import { openTestBackend, type TestBackend } from '../support/test-backend.js';
+import { openTestBackend, STORE_KIND, type TestBackend } from '../support/test-backend.js';
 
 /*
  * The group commit's one-statement write (src/store/insert-group.ts): all or nothing, and for the
@@ -67,7 +68,8 @@ async function snapshot(prefix: string) {
   return { leads: strip(leads), claims: strip(claims), decisions: strip(decisions), dnc: strip(dnc), deliveries: strip(deliveries) };
 }
 
-const kinds = (outcomes: readonly InsertOutcome[]) => outcomes.map((o) => o.kind);
+/** outcome kinds; 'alone' for a lead insertGroup left to be written on its own */
+const kinds = (outcomes: ReadonlyArray<InsertOutcome | undefined>) => outcomes.map((o) => o?.kind ?? 'alone');
 
 describe('fitsOneStatement', () => {
   it('takes plain single leads, with or without decision records, DNC additions and deliveries', () => {
@@ -117,35 +119,69 @@ describe('insertGroup', () => {
     expect(viaGroup.leads.find((l) => l.phone === 'P5')).toMatchObject({ external_id: 'ext-P', status: 'NEW', priority: 3, created: expect.stringMatching(/^2026-11-30/) });
   });
 
-  it('writes nothing and answers null when a checked phone is already claimed', async () => {
-    await backend.runner.query(`delete from dnc where e164 like '+61394%'`);
-    const holder = await createLeadStore(backend.runner, { backfill: false }).insertLeads([newLead('+61394000003')]);
-    expect(kinds(holder)).toEqual(['inserted']);
-    const group = ['+61394000001', '+61394000002', '+61394000003', '+61394000004'].map((p) => newLead(p, { decision, forward: [{ destination: 'pbx', to: {} }] }));
-    expect(await insertGroup(backend.runner, group)).toBeNull();
-    const written = await backend.runner.query<{ leads: number; claims: number; decisions: number; deliveries: number }>(
-      `select (select count(*)::int from leads where phones[1] like '+61394%') as leads,
-              (select count(*)::int from phone_claims where e164 like '+61394%') as claims,
-              (select count(*)::int from decision_records where phone like '+61394%') as decisions,
-              (select count(*)::int from deliveries d join leads l on l.id = d.lead_id where l.phones[1] like '+61394%') as deliveries`,
+  it('leaves a lead whose checked phone is already claimed to be written alone, and writes the others', async () => {
+    const store = createLeadStore(backend.runner, { backfill: false });
+    expect(kinds(await store.insertLeads([newLead('+61394000003')]))).toEqual(['inserted']);
+    expect(kinds(await store.insertLeads([newLead('+61394000005')]))).toEqual(['inserted']);
+    await backend.runner.query(`insert into dnc (e164, campaign_id, reason, source) values ('+61394000005', 0, 'listed', 'test')`);
+    const group = ['+61394000001', '+61394000002', '+61394000003', '+61394000004', '+61394000005'].map((p) => newLead(p, { decision, forward: [{ destination: 'pbx', to: {} }] }));
+    // the lead on the DNC list is answered 'dnc', as alone, although its phone is claimed too
+    expect(kinds((await insertGroup(backend.runner, group))!)).toEqual(['inserted', 'inserted', 'alone', 'inserted', 'dnc']);
+    const written = await backend.runner.query<{ phone: string; leads: number; claims: number; decisions: number; deliveries: number }>(
+      `select p as phone, (select count(*)::int from leads where phones[1] = p) as leads,
+              (select count(*)::int from phone_claims where e164 = p) as claims,
+              (select count(*)::int from decision_records where phone = p) as decisions,
+              (select count(*)::int from deliveries d join leads l on l.id = d.lead_id where l.phones[1] = p) as deliveries
+       from unnest($1::text[]) as p order by p`,
+      [group.map((l) => l.phones[0])],
     );
-    expect(written[0]).toEqual({ leads: 1, claims: 3, decisions: 0, deliveries: 0 });
+    // +61394000003: only its earlier holder; its own decision is the alone write's to record
+    expect(written.map((w) => [w.leads, w.claims, w.decisions, w.deliveries])).toEqual([
+      [1, 3, 1, 1],
+      [1, 3, 1, 1],
+      [1, 3, 0, 0],
+      [1, 3, 1, 1],
+      [1, 3, 1, 0],
+    ]);
   });
 
-  it('writes nothing and answers null when an external id is already live in the campaign', async () => {
+  it('leaves a lead whose external id is already live in the campaign to be written alone', async () => {
     await insertGroup(backend.runner, [newLead('+61395000001', { externalId: 'X-1' })]);
-    expect(await insertGroup(backend.runner, [newLead('+61395000002'), newLead('+61395000003', { externalId: 'X-1' })])).toBeNull();
+    const outcomes = await insertGroup(backend.runner, [newLead('+61395000002'), newLead('+61395000003', { externalId: 'X-1' }), newLead('+61395000004', { externalId: 'X-1', campaignId: 11 })]);
+    expect(kinds(outcomes!)).toEqual(['inserted', 'alone', 'inserted']);
     const leads = await backend.runner.query<{ n: number }>(`select count(*)::int as n from leads where phones[1] like '+61395%'`);
-    expect(leads[0]!.n).toBe(1);
+    expect(leads[0]!.n).toBe(3);
+  });
+
+  it.runIf(STORE_KIND === 'postgres')('writes nothing and answers null when a transaction still running holds a claim it needs', async () => {
+    let commit!: () => void;
+    const committing = new Promise<void>((resolve) => (commit = resolve));
+    let claimed!: () => void;
+    const holding = new Promise<void>((resolve) => (claimed = resolve));
+    const other = backend.runner.transaction(async (tx) => {
+      await insertOneLead(tx, newLead('+61397000002'));
+      claimed();
+      await committing;
+    });
+    await holding;
+    // the statement waits on the running transaction's claim, then meets it as a unique violation
+    const group = insertGroup(backend.runner, ['+61397000001', '+61397000002', '+61397000003'].map((p) => newLead(p, { decision })));
+    setTimeout(commit, 200);
+    await other;
+    expect(await group).toBeNull();
+    const written = await backend.runner.query<{ leads: number; decisions: number }>(
+      `select (select count(*)::int from leads where phones[1] like '+61397%') as leads, (select count(*)::int from decision_records where phone like '+61397%') as decisions`,
+    );
+    expect(written[0]).toEqual({ leads: 1, decisions: 0 });
   });
 });
 
 describe('group commit through the one-statement write', () => {
-  it('a conflict in a group falls back to the batch path: the duplicate is named, every other lead written once', async () => {
+  it('a resent lead in a group is written alone: the duplicate is named, every other lead written once', async () => {
     const store = createLeadStore(backend.runner, { backfill: false, groupCommit: { concurrentGroups: 1, maxGroupSize: 50 } });
     const [holder] = await store.insertLeads([newLead('+61396000005')]);
     const phones = Array.from({ length: 10 }, (_, i) => `+6139600000${i}`);
-    // the first goes alone; the other nine wait for it and go as one group, which holds the conflict
+    // the first goes alone; the other nine wait for it and go as one group, which holds the resent lead
     const outcomes = await Promise.all(phones.map((p) => store.insertLeads([newLead(p, { decision })]).then((o) => o[0]!)));
     expect(kinds(outcomes)).toEqual(phones.map((p) => (p === '+61396000005' ? 'duplicate' : 'inserted')));
     expect(outcomes[5]).toEqual({ kind: 'duplicate', matchedOn: 'phone', matchedLeadId: holder!.kind === 'inserted' ? holder!.leadId : null });
