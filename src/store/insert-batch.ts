@@ -1,6 +1,7 @@
 import type { Duplicate, InsertOutcome, NewLead } from '../pipeline/ports.js';
 import { compareClaims, leadClaims, windowHours, type ClaimRow } from './dedupe-scopes.js';
 import { forwardRows } from './forward-input.js';
+import { newLeadInput } from './lead-row.js';
 import { CLAIM, DELETE_LEADS, INSERT_LEADS, INSERT_LEADS_FORWARDING, LOCK_HOLDERS, TAKE_OVER } from './insert-batch-sql.js';
 import type { SqlRunner } from './sql-runner.js';
 
@@ -61,21 +62,11 @@ async function insertRound(tx: SqlRunner, round: Pending[], outcomes: InsertOutc
   const createdAt = new Map<number, string | null>(round.map(({ ord, lead }) => [ord, (lead.createdAt ?? clock?.())?.toISOString() ?? null]));
   const rows = await tx.query<{ ord: number; lead_id: string; inserted: boolean }>(forwarding ? INSERT_LEADS_FORWARDING : INSERT_LEADS, [
     JSON.stringify(
-      round.map(({ ord, lead }) => ({
-        ord,
-        template_id: lead.templateId,
-        campaign_id: lead.campaignId,
-        allocation_id: lead.allocationId,
-        external_id: lead.externalId ?? undefined,
-        status: lead.status ?? undefined,
-        callback_at: lead.callbackAt?.toISOString(),
-        priority: lead.priority,
-        contact_hours: lead.contactHours,
-        fields: lead.fields,
-        phones: lead.phones,
-        created_at: createdAt.get(ord) ?? undefined,
-        ...(forwarding ? { forward: forwardRows(lead) } : {}),
-      })),
+      round.map(({ ord, lead }) => {
+        const row = newLeadInput(lead, ord, createdAt.get(ord));
+        if (forwarding) row.forward = forwardRows(lead);
+        return row;
+      }),
     ),
   ]);
   const leadIdByOrd = new Map<number, string>();

@@ -2,6 +2,7 @@ import type { InsertOutcome, NewLead } from '../pipeline/ports.js';
 import { decisionColumns, DUPLICATE_CHECK_DNC_SOURCE } from './decision-effects.js';
 import { claimScopes, windowHours } from './dedupe-scopes.js';
 import { forwardRows } from './forward-input.js';
+import { newLeadInput } from './lead-row.js';
 import { databaseErrorInfo, RETRYABLE_TRANSACTION_CODES, UNIQUE_VIOLATION, type SqlRunner } from './sql-runner.js';
 
 /*
@@ -118,26 +119,14 @@ export async function insertGroup(runner: SqlRunner, leads: readonly NewLead[], 
   const input = JSON.stringify(
     leads.map((lead, ord) => {
       const scopes = claimScopes(lead);
-      return {
-        ord,
-        template_id: lead.templateId,
-        campaign_id: lead.campaignId,
-        allocation_id: lead.allocationId,
-        external_id: lead.externalId ?? undefined,
-        status: lead.status ?? undefined,
-        callback_at: lead.callbackAt?.toISOString(),
-        priority: lead.priority,
-        contact_hours: lead.contactHours,
-        fields: lead.fields,
-        phones: lead.phones,
-        created_at: (lead.createdAt ?? clock?.())?.toISOString(),
-        checked: scopes.checked ?? undefined,
-        unchecked: scopes.unchecked,
-        add_to_dnc: lead.addToDnc !== undefined || undefined,
-        dnc_reason: lead.addToDnc?.reason ?? undefined,
-        decision: lead.decision ? decisionColumns(lead.phones, lead.decision) : undefined,
-        forward: forwardRows(lead) ?? undefined,
-      };
+      const row = newLeadInput(lead, ord, (lead.createdAt ?? clock?.())?.toISOString());
+      row.checked = scopes.checked ?? undefined;
+      row.unchecked = scopes.unchecked;
+      row.add_to_dnc = lead.addToDnc !== undefined || undefined;
+      row.dnc_reason = lead.addToDnc?.reason ?? undefined;
+      row.decision = lead.decision ? decisionColumns(lead.phones, lead.decision) : undefined;
+      row.forward = forwardRows(lead) ?? undefined;
+      return row;
     }),
   );
   let rows: Array<{ ord: number; lead_id: string | null; held: boolean }>;
