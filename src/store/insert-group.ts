@@ -1,6 +1,6 @@
 import type { InsertOutcome, NewLead } from '../pipeline/ports.js';
 import { decisionColumns, DUPLICATE_CHECK_DNC_SOURCE } from './decision-effects.js';
-import { claimScopes, windowHours } from './dedupe-scopes.js';
+import { claimScopes, scopeKeys, windowHours } from './dedupe-scopes.js';
 import { forwardRows } from './forward-input.js';
 import { newLeadInput } from './lead-row.js';
 import { databaseErrorInfo, RETRYABLE_TRANSACTION_CODES, UNIQUE_VIOLATION, type SqlRunner } from './sql-runner.js';
@@ -12,36 +12,37 @@ import { databaseErrorInfo, RETRYABLE_TRANSACTION_CODES, UNIQUE_VIOLATION, type 
  * CONFLICT DO NOTHING), and with it its decision record, the DNC additions its table asked for
  * and its deliveries to the dialer.
  *
- * A lead whose checked phone or external id is already taken, as far as the statement's snapshot
- * shows, is left out and answered `undefined`: the caller writes it alone (insert-one.ts), which
- * names the duplicate and records its decision. So a group with a resent lead in it still costs
- * one statement. Whatever the snapshot could not show (a claim or an external id taken by a
+ * A lead the statement's snapshot shows to be taken is left out and answered `undefined`: the
+ * caller writes it alone (insert-one.ts), which names the duplicate, takes over what has expired,
+ * and records its decision. Taken means: its external id is live in the campaign; a claim it checks
+ * is held; or, for a lead with a window, any claim it makes is held (it may have expired, and
+ * taking it over is insert-one's work). So a group with a resent lead in it still costs one
+ * statement. Whatever the snapshot could not show (a claim or an external id taken by a
  * transaction still running) is a unique violation that rolls the whole statement back; the
  * answer is then null, nothing was written, and the caller writes the group by the batch path
- * (insert-batch.ts in a transaction), which works out each lead's outcome. A group in which nothing
- * conflicts, the usual case under load, costs one round trip and one commit instead of the batch
- * path's four (five with decision records).
+ * (insert-batch.ts in a transaction), which works out each lead's outcome. A group in which
+ * nothing conflicts, the usual case under load, costs one round trip and one commit instead of
+ * the batch path's four (five with decision records).
  *
- * Only groups it answers exactly as the batch path would: no lead with a window or with match keys
- * other than the phone (their claims may be taken over, which needs the batch path's locking),
- * and no phone or external id twice in the group (which of two leads wins is the batch path's
- * order). The rest go to the batch path at once.
+ * Only groups it answers exactly as the batch path would: no phone, external id or match-key
+ * value twice in the group (which of two leads wins is the batch path's order). The rest go to
+ * the batch path at once.
  */
 
 /** Whether `writeGroup` can take these leads, or they must go to the batch path. */
 export function fitsOneStatement(leads: readonly NewLead[]): boolean {
-  const phones = new Set<string>();
-  const externalIds = new Set<string>();
+  const seen = new Set<string>();
+  const once = (key: string) => {
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  };
   for (const lead of leads) {
-    if (windowHours(lead) !== null || (lead.keys !== undefined && lead.keys.claims.length > 0)) return false;
-    for (const phone of lead.phones) {
-      if (phones.has(phone)) return false;
-      phones.add(phone);
-    }
-    if (lead.externalId !== null) {
-      const key = `${lead.campaignId}\u0000${lead.externalId}`;
-      if (externalIds.has(key)) return false;
-      externalIds.add(key);
+    for (const phone of lead.phones) if (!once(`p\u0000${phone}`)) return false;
+    if (lead.externalId !== null && !once(`e\u0000${lead.campaignId}\u0000${lead.externalId}`)) return false;
+    if (lead.keys) {
+      const scope = scopeKeys(lead)[lead.keys.scope];
+      for (const claim of lead.keys.claims) if (!once(`k\u0000${scope}\u0000${claim.key}\u0000${claim.value}`)) return false;
     }
   }
   return true;
@@ -54,15 +55,23 @@ with probed as materialized (
   select r.*,
     -- LIMIT 1 probes, not NOT EXISTS: an anti-join could read the whole DNC list (see precheck.ts)
     (select true from dnc where dnc.e164 = any(r.phones) and dnc.campaign_id in (0, r.campaign_id) limit 1) is not null as dnc_hit,
-    -- one (scope, e164) lookup per phone, as precheck.ts: given e164 = any(phones), or a join with
-    -- unnest(phones), the planner searched the index by scope alone, reading every claim of the scope
-    (select true from unnest(r.phones) as p where (select true from phone_claims c where c.scope = r.checked and c.e164 = p limit 1) limit 1) is not null
+    -- One (scope, e164) or (scope, key, value) lookup per claim, as precheck.ts: given
+    -- e164 = any(phones), or a join with unnest(phones), the planner searched the index by scope
+    -- alone, reading every claim of the scope. Forever, a claim held counts only where it is
+    -- checked; with a window any claim held does (it may have expired and be taken over).
+    (select true from unnest(array_prepend(r.checked, case when r.window_hours is null then '{}'::text[] else r.unchecked end)) as s,
+       unnest(r.phones) as p
+     where (select true from phone_claims c where c.scope = s and c.e164 = p limit 1) limit 1) is not null
+      or (select true from unnest(r.keys, r.key_values) as k(key, value)
+          where (r.keys_checked or r.window_hours is not null)
+            and (select true from key_claims c where c.scope = r.key_scope and c.key = k.key and c.value = k.value limit 1) limit 1) is not null
       or (select true from leads l where l.campaign_id = r.campaign_id and l.external_id = r.external_id and l.state <> 'reallocated' limit 1) is not null
       as taken
   from jsonb_to_recordset($1::text::jsonb) as r(
     ord int, template_id int, campaign_id int, allocation_id int, external_id text, status text, callback_at timestamptz,
     priority int, contact_hours text, fields jsonb, phones text[], created_at timestamptz,
-    checked text, unchecked text[], add_to_dnc boolean, dnc_reason text, decision jsonb, forward jsonb)
+    checked text, unchecked text[], window_hours int, key_scope text, keys text[], key_values text[], keys_checked boolean,
+    add_to_dnc boolean, dnc_reason text, decision jsonb, forward jsonb)
 ), input as (
   -- the DNC list comes first, as in insert-one.ts: a listed lead is answered 'dnc' even if it is also a duplicate
   select p.*, p.taken and not p.dnc_hit as held from probed p
@@ -83,6 +92,17 @@ with probed as materialized (
   insert into phone_claims (scope, e164, lead_id, created_at)
   select s, p, f.id, f.created from fresh f cross join unnest(f.unchecked) as s cross join unnest(f.phones) as p
   order by 1, 2
+  on conflict do nothing
+), key_checked as (
+  insert into key_claims (scope, key, value, lead_id, created_at)
+  select f.key_scope, k.key, k.value, f.id, f.created from fresh f cross join unnest(f.keys, f.key_values) as k(key, value)
+  where f.keys_checked
+  order by 1, 2, 3
+), key_unchecked as (
+  insert into key_claims (scope, key, value, lead_id, created_at)
+  select f.key_scope, k.key, k.value, f.id, f.created from fresh f cross join unnest(f.keys, f.key_values) as k(key, value)
+  where not f.keys_checked
+  order by 1, 2, 3
   on conflict do nothing
 ), dnc_added as (
   insert into dnc (e164, campaign_id, reason, source)
@@ -122,6 +142,13 @@ export async function insertGroup(runner: SqlRunner, leads: readonly NewLead[], 
       const row = newLeadInput(lead, ord, (lead.createdAt ?? clock?.())?.toISOString());
       row.checked = scopes.checked ?? undefined;
       row.unchecked = scopes.unchecked;
+      row.window_hours = windowHours(lead) ?? undefined;
+      if (lead.keys && lead.keys.claims.length > 0) {
+        row.key_scope = scopeKeys(lead)[lead.keys.scope];
+        row.keys = lead.keys.claims.map((c) => c.key);
+        row.key_values = lead.keys.claims.map((c) => c.value);
+        row.keys_checked = lead.keys.check;
+      }
       row.add_to_dnc = lead.addToDnc !== undefined || undefined;
       row.dnc_reason = lead.addToDnc?.reason ?? undefined;
       row.decision = lead.decision ? decisionColumns(lead.phones, lead.decision) : undefined;

@@ -28,7 +28,7 @@ const decision: DecisionRecord = {
   decision: { source: 'row', createLead: true, success: true },
 };
 
-/** Eight leads covering every column and effect the statement writes; phones `${prefix}0..7`. */
+/** Ten leads covering every column, claim and effect the statement writes; phones `${prefix}0..10`. */
 function mixedGroup(prefix: string, campaignId: number): NewLead[] {
   const phone = (i: number) => `${prefix}${i}`;
   const base = (i: number, extra: Partial<NewLead> = {}) => newLead(phone(i), { campaignId, ...extra });
@@ -41,6 +41,8 @@ function mixedGroup(prefix: string, campaignId: number): NewLead[] {
     base(5, { externalId: `ext-${prefix}`, status: 'NEW', priority: 3, callbackAt: new Date('2026-12-24T01:00:00Z'), createdAt: new Date('2026-11-30T10:00:00Z') }),
     base(6, { dedupe: 'none', fields: { phone: phone(6), firstName: 'Ada', age: 36, vip: true, note: null } }),
     { ...base(7), phones: [phone(7), `${prefix}9`], fields: { phone: phone(7), mobile: `${prefix}9` } },
+    base(8, { windowDays: 90, keys: { scope: 'campaign', check: true, claims: [{ key: 'email', value: `${prefix}@x.test` }, { key: 'last', value: `${prefix}-ada` }] } }),
+    base(10, { keys: { scope: 'global', check: false, claims: [{ key: 'email', value: `${prefix}-10@x.test` }] } }),
   ];
 }
 
@@ -56,6 +58,10 @@ async function snapshot(prefix: string) {
     `select c.e164, left(c.scope, 1) as scope_kind, c.created_at = l.created_at as with_lead_time
      from phone_claims c join leads l on l.id = c.lead_id where c.e164 like $1 order by c.e164, c.scope`,
   );
+  const keyClaims = await q<Record<string, unknown>>(
+    `select left(c.scope, 1) as scope_kind, c.key, c.value, l.phones[1] as phone, c.created_at = l.created_at as with_lead_time
+     from key_claims c join leads l on l.id = c.lead_id where l.phones[1] like $1 order by c.key, c.value`,
+  );
   const decisions = await q<Record<string, unknown>>(
     `select phone, lead_id is not null as has_lead, outcome, entry_point, connect, request, crm_status, latency_ms, answer, matched_row, values, decision
      from decision_records where phone like $1 order by phone`,
@@ -65,7 +71,7 @@ async function snapshot(prefix: string) {
     `select l.phones[1] as phone, d.destination, d.event, d.state, d.route from deliveries d join leads l on l.id = d.lead_id where l.phones[1] like $1 order by 1`,
   );
   const strip = (rows: Array<Record<string, unknown>>) => JSON.parse(JSON.stringify(rows).replaceAll(prefix, 'P')) as Array<Record<string, unknown>>;
-  return { leads: strip(leads), claims: strip(claims), decisions: strip(decisions), dnc: strip(dnc), deliveries: strip(deliveries) };
+  return { leads: strip(leads), claims: strip(claims), keyClaims: strip(keyClaims), decisions: strip(decisions), dnc: strip(dnc), deliveries: strip(deliveries) };
 }
 
 /** outcome kinds; 'alone' for a lead insertGroup left to be written on its own */
@@ -77,10 +83,15 @@ describe('fitsOneStatement', () => {
   });
 
   it.each([
-    ['a lead with a window', [newLead('+61391000100', { windowDays: 30 })]],
-    ['a lead with other match keys', [newLead('+61391000101', { keys: { scope: 'campaign', check: true, claims: [{ key: 'email', value: 'a@b.c' }] } })]],
     ['a phone twice', [newLead('+61391000102'), newLead('+61391000103', { phones: ['+61391000103', '+61391000102'] })]],
     ['an external id twice in one campaign', [newLead('+61391000104', { externalId: 'E' }), newLead('+61391000105', { externalId: 'E' })]],
+    [
+      'a match-key value twice in one scope',
+      [
+        newLead('+61391000108', { keys: { scope: 'campaign', check: true, claims: [{ key: 'email', value: 'a@b.c' }] } }),
+        newLead('+61391000109', { keys: { scope: 'campaign', check: false, claims: [{ key: 'email', value: 'a@b.c' }] } }),
+      ],
+    ],
   ])('leaves %s to the batch path', (_what, leads) => {
     expect(fitsOneStatement(leads)).toBe(false);
   });
@@ -96,15 +107,20 @@ describe('insertGroup', () => {
     const grouped = await insertGroup(backend.runner, mixedGroup('+61392000000', 10));
     const store = createLeadStore(backend.runner, { backfill: false });
     const batched = await store.insertLeads(mixedGroup('+61393000000', 11));
-    expect(grouped && kinds(grouped)).toEqual(['inserted', 'inserted', 'inserted', 'dnc', 'inserted', 'inserted', 'inserted', 'inserted']);
+    expect(grouped && kinds(grouped)).toEqual(['inserted', 'inserted', 'inserted', 'dnc', 'inserted', 'inserted', 'inserted', 'inserted', 'inserted', 'inserted']);
     expect(kinds(batched)).toEqual(kinds(grouped!));
 
     const viaGroup = await snapshot('+61392000000');
     const viaBatch = await snapshot('+61393000000');
     expect(viaGroup).toEqual(viaBatch);
     // and what that is, so that both cannot be wrong the same way unseen
-    expect(viaGroup.leads).toHaveLength(7);
-    expect(viaGroup.claims).toHaveLength(8 * 3); // 8 phones (lead 7 has two) in three scopes
+    expect(viaGroup.leads).toHaveLength(9);
+    expect(viaGroup.claims).toHaveLength(10 * 3); // 10 phones (lead 7 has two) in three scopes
+    expect(viaGroup.keyClaims.map((k) => [k.scope_kind, k.key, k.value, k.phone, k.with_lead_time])).toEqual([
+      ['g', 'email', 'P-10@x.test', 'P10', true],
+      ['c', 'email', 'P@x.test', 'P8', true],
+      ['c', 'last', 'P-ada', 'P8', true],
+    ]);
     expect(viaGroup.decisions.map((d) => [d.phone, d.outcome, d.has_lead])).toEqual([
       ['P1', 'created', true],
       ['P2', 'created', true],
@@ -151,6 +167,34 @@ describe('insertGroup', () => {
     expect(kinds(outcomes!)).toEqual(['inserted', 'alone', 'inserted']);
     const leads = await backend.runner.query<{ n: number }>(`select count(*)::int as n from leads where phones[1] like '+61395%'`);
     expect(leads[0]!.n).toBe(3);
+  });
+
+  it('with a window, leaves a lead alone when any claim it makes is held; forever, only a checked one', async () => {
+    const store = createLeadStore(backend.runner, { backfill: false });
+    const old = new Date(Date.now() - 100 * 86_400_000);
+    const email = (value: string, check: boolean) => ({ keys: { scope: 'campaign' as const, check, claims: [{ key: 'email', value }] } });
+    // holders, 100 days old: a phone in campaign 10, a phone in allocation 100 only (campaign 12), two emails
+    await store.insertLeads([newLead('+61398000001', { createdAt: old })]);
+    await store.insertLeads([newLead('+61398000002', { createdAt: old, campaignId: 12 })]);
+    await store.insertLeads([newLead('+61398000009', { createdAt: old, ...email('held@x.test', true) })]);
+    const outcomes = await insertGroup(backend.runner, [
+      newLead('+61398000001', { windowDays: 90 }), // its checked claim expired: insert-one takes it over
+      newLead('+61398000002', { windowDays: 90 }), // only an unchecked scope (allocation 100) held
+      newLead('+61398000003', { windowDays: 90 }), // nothing held
+      newLead('+61398000004', email('held@x.test', true)), // forever, a checked key held
+      newLead('+61398000005', email('held@x.test', false)), // forever, an unchecked key held: left to its holder
+    ]);
+    expect(kinds(outcomes!)).toEqual(['alone', 'alone', 'inserted', 'alone', 'inserted']);
+    const holders = await backend.runner.query<{ value: string; phone: string }>(
+      `select c.value, l.phones[1] as phone from key_claims c join leads l on l.id = c.lead_id where c.value = 'held@x.test'`,
+    );
+    expect(holders).toEqual([{ value: 'held@x.test', phone: '+61398000009' }]);
+    // through the store, the expired claim is taken over by the lead written alone
+    const grouped = createLeadStore(backend.runner, { backfill: false, groupCommit: { concurrentGroups: 1, maxGroupSize: 50 } });
+    const again = await Promise.all(['+61398000011', '+61398000001'].map((p) => grouped.insertLeads([newLead(p, { windowDays: 90 })]).then((o) => o[0]!)));
+    expect(kinds(again)).toEqual(['inserted', 'inserted']);
+    const claim = await backend.runner.query<{ lead_id: string }>(`select lead_id::text from phone_claims where scope = 'c10' and e164 = '+61398000001'`);
+    expect(claim).toEqual([{ lead_id: again[1]!.kind === 'inserted' ? again[1]!.leadId : '' }]);
   });
 
   it.runIf(STORE_KIND === 'postgres')('writes nothing and answers null when a transaction still running holds a claim it needs', async () => {
