@@ -45,4 +45,22 @@ describe('request log: X-Request-Id on every answer', () => {
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     expect(await res.json()).toEqual({ ok: true });
   });
+
+  it('hands on the answer the handler built, not a copy of it', async () => {
+    // Setting a header on an answer already built makes Hono build a new one around the old one's
+    // body stream, which took @hono/node-server off its fast path for every request.
+    const { logger } = memoryLog();
+    const hono = new Hono<{ Variables: AppVariables }>();
+    let passedOn: Response | undefined;
+    hono.use(async (c, next) => {
+      await next();
+      passedOn = c.res;
+    });
+    hono.use(requestLog(logger, () => 'generated-id'));
+    let built: Response | undefined;
+    hono.get('/json', (c) => (built = c.json({ ok: true })));
+    const res = await hono.request('/json');
+    expect(res.headers.get('x-request-id')).toBe('generated-id');
+    expect(passedOn).toBe(built);
+  });
 });
