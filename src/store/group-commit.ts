@@ -16,12 +16,11 @@ export interface GroupCommitOptions {
 /*
  * Two slots for server PostgreSQL: fewer slots make larger groups, so fewer statements, commits and
  * socket writes a lead, which is what the single insert spends most on once the CPU is shared with
- * PostgreSQL. At 16 connections (bench/experiments/probe.ts single, alternating runs), when a
- * group was the batch path's four round trips: 4 slots 2,505-2,612 inserts/s at 0.31 ms leadgate
- * + 0.20 ms PostgreSQL CPU a lead, 2 slots 2,898-2,928/s at 0.26 + 0.15 ms, 1 slot 2,708-2,805/s
- * (waiting on the one group's round trips). With a group in one statement (insert-group.ts) one
- * slot does 3,575-3,623/s against two's 3,312-3,341/s; two are kept, so that a group that meets a
- * conflict, and goes the batch path's four round trips, does not hold up every other lead.
+ * PostgreSQL (bench/experiments/probe.ts single, 16 connections, alternating runs: 4 slots
+ * 2,505-2,612 inserts/s, 2 slots 2,898-2,928/s, when a group was the batch path's four round
+ * trips). With a group in one statement (insert-group.ts) one slot does 3,575-3,623/s against
+ * two's 3,312-3,341/s; two are kept, so that a group that takes longer (one that met a conflict
+ * and goes the batch path, or has leads to write alone) does not hold up every other lead.
  */
 export const DEFAULT_GROUP_COMMIT: GroupCommitOptions = { concurrentGroups: 2, maxGroupSize: 200 };
 

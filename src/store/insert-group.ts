@@ -8,9 +8,9 @@ import { databaseErrorInfo, RETRYABLE_TRANSACTION_CODES, UNIQUE_VIOLATION, type 
 /*
  * The group commit's write of several single-lead requests in one statement and one round trip,
  * with no transaction around it: insert-one.ts's statement for many leads. Per lead, as there: the
- * DNC check, the lead row, its phone claims (the checked scope a plain INSERT, the others ON
- * CONFLICT DO NOTHING), and with it its decision record, the DNC additions its table asked for
- * and its deliveries to the dialer.
+ * DNC check, the lead row, its phone and match-key claims (checked ones a plain INSERT, registered
+ * ones ON CONFLICT DO NOTHING), and with it its decision record, the DNC additions its table asked
+ * for and its deliveries to the dialer.
  *
  * A lead the statement's snapshot shows to be taken is left out and answered `undefined`: the
  * caller writes it alone (insert-one.ts), which names the duplicate, takes over what has expired,
@@ -29,7 +29,7 @@ import { databaseErrorInfo, RETRYABLE_TRANSACTION_CODES, UNIQUE_VIOLATION, type 
  * the batch path at once.
  */
 
-/** Whether `writeGroup` can take these leads, or they must go to the batch path. */
+/** Whether `insertGroup` can take these leads, or they must go to the batch path. */
 export function fitsOneStatement(leads: readonly NewLead[]): boolean {
   const seen = new Set<string>();
   const once = (key: string) => {
@@ -131,7 +131,7 @@ const CONFLICT_CODES = new Set([UNIQUE_VIOLATION, ...RETRYABLE_TRANSACTION_CODES
 
 /**
  * Writes the leads in one statement. Answers each lead's outcome, or `undefined` for a lead left
- * for the caller to write alone (its checked phone or external id was already taken); or null
+ * for the caller to write alone (taken, as the comment above says); or null
  * when a conflict rolled the statement back (nothing was written) and the caller must use the
  * batch path. Only for leads `fitsOneStatement` accepts.
  */

@@ -68,7 +68,7 @@ export function createLeadStore(backendRunner: SqlRunner, options: LeadStoreOpti
   const writeGroup = async (leads: readonly NewLead[]): Promise<InsertOutcome[]> => {
     const grouped = fitsOneStatement(leads) ? await insertGroup(runner, leads, options.clock) : null;
     if (!grouped) return writeBatch(leads);
-    return Promise.all(grouped.map((outcome, i) => (outcome ? Promise.resolve(outcome) : writeOne(leads[i]!))));
+    return Promise.all(grouped.map(async (outcome, i) => outcome ?? writeOne(leads[i]!)));
   };
   const insertSingle = createGroupCommit({ one: writeOne, many: writeGroup }, options.groupCommit ?? DEFAULT_GROUP_COMMIT);
   // The prechecks of concurrent single-lead requests are grouped the same way: one statement (one
