@@ -6,6 +6,7 @@ import { postgresRunner } from '../../src/store/backends/postgres-runner.js';
 import { insertOneLead } from '../../src/store/insert-one.js';
 import { precheckLeads } from '../../src/store/precheck.js';
 import { benchLead, phoneOf } from './leads.js';
+import { paceRequests } from './pace.js';
 import { CRM_TOKEN } from './servers.js';
 
 /**
@@ -78,30 +79,20 @@ export function createFloorClient(databaseUrl: string, crmBase: string, connecti
 
   return {
     async paced(rate, seconds, phoneBlocks, externalIdPrefix) {
-      const total = Math.round(rate * seconds);
       const latencies: number[] = [];
       let failed = 0;
-      const inFlight: Array<Promise<void>> = [];
-      const t0 = performance.now();
-      for (let i = 0; i < total; i += 1) {
-        const due = t0 + (i * 1000) / rate;
-        const wait = due - performance.now();
-        if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+      const elapsed = await paceRequests(rate, Math.round(rate * seconds), (i) => {
         const national = phoneOf(phoneBlocks, i);
         if (!national) throw new Error('floor client: out of phones');
         const start = performance.now();
-        inFlight.push(
-          one(national, `${externalIdPrefix}${i}`).then(
-            () => void latencies.push(performance.now() - start),
-            (error: unknown) => {
-              failed += 1;
-              if (failed === 1) console.error(error);
-            },
-          ),
+        return one(national, `${externalIdPrefix}${i}`).then(
+          () => void latencies.push(performance.now() - start),
+          (error: unknown) => {
+            failed += 1;
+            if (failed === 1) console.error(error);
+          },
         );
-      }
-      await Promise.all(inFlight);
-      const elapsed = (performance.now() - t0) / 1000;
+      });
       latencies.sort((a, b) => a - b);
       const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
       return { done: latencies.length, failed, rps: latencies.length / elapsed, latencyMs: { p50: at(0.5), p99: at(0.99), max: latencies.at(-1) ?? NaN } };

@@ -8,6 +8,7 @@
 import autocannon, { type AutocannonRequest } from 'autocannon';
 import { Pool } from 'undici';
 import { benchLead, phoneOf } from './leads.js';
+import { paceRequests } from './pace.js';
 import type { LoadJob, LoadResult } from './load.js';
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -106,9 +107,9 @@ function run(job: LoadJob): Promise<LoadResult> {
 }
 
 /**
- * A steady arrival rate, sent and timed as the floor client does it (harness/floor-client.ts):
- * request i starts at i / rate seconds, over an undici Pool of `connections` keep-alive
- * connections, and its latency runs from that start, waiting for a free connection included.
+ * A steady arrival rate, sent and timed as the floor client does it (harness/floor-client.ts, on
+ * the same schedule: pace.ts), over an undici Pool of `connections` keep-alive connections; a
+ * request's latency runs from its start, waiting for a free connection included.
  *
  * It replaced one autocannon instance per request per second (some 500 connections at the
  * duplicate-check rate). In some slices that load worker stalled: arrivals at leadgate came in
@@ -135,20 +136,13 @@ async function paced(job: LoadJob, nextBody: () => string, check: (status: numbe
       totals.errors += 1;
     }
   };
-  const total = Math.round(rate * job.durationSec);
-  const inFlight: Array<Promise<void>> = [];
-  const t0 = performance.now();
+  let durationSec: number;
   try {
-    for (let i = 0; i < total; i += 1) {
-      const wait = t0 + (i * 1000) / rate - performance.now();
-      if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-      inFlight.push(one(nextBody()));
-    }
-    await Promise.all(inFlight);
+    durationSec = await paceRequests(rate, Math.round(rate * job.durationSec), () => one(nextBody()));
   } finally {
     await pool.close();
   }
-  return { ...totals, durationSec: (performance.now() - t0) / 1000 };
+  return { ...totals, durationSec };
 }
 
 process.on('message', (message: { type: 'run'; job: LoadJob }) => {
