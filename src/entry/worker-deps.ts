@@ -6,6 +6,7 @@ import { createIsolateMetrics } from '../ops/isolate-metrics.js';
 import { createAdmissionGate } from '../pipeline/admission-gate.js';
 import type { RulesProvider } from '../ruleset/rules-holder.js';
 import type { Forwarding } from '../pipeline/forwarding.js';
+import { NO_GROUP_COMMIT } from '../store/group-commit.js';
 import { createIdempotencyStore } from '../store/idempotency-store.js';
 import { createLeadStore } from '../store/lead-store.js';
 import type { SqlRunner } from '../store/sql-runner.js';
@@ -22,13 +23,6 @@ export interface WorkerDepsParts {
 }
 
 /**
- * Every single lead written alone, by its own request: a group commit would write a waiting
- * request's lead on another request's connection and resolve its promise from there, and workerd
- * cancels a request left waiting on another's I/O ("would never generate a response").
- */
-const NO_GROUP_COMMIT = { concurrentGroups: Number.POSITIVE_INFINITY, maxGroupSize: 1 };
-
-/**
  * The app's dependencies on Workers, built once per isolate: CRM calls over the platform fetch
  * (circuit breakers and per-connect limits live in the isolate), an admission gate per isolate,
  * no Prometheus registry.
@@ -36,7 +30,7 @@ const NO_GROUP_COMMIT = { concurrentGroups: Number.POSITIVE_INFINITY, maxGroupSi
 export function buildWorkerDeps(parts: WorkerDepsParts): AppDeps {
   const client = createCrmClient({ transport: createFetchTransport({ fetch: parts.fetch }), logger: parts.logger });
   return {
-    store: createLeadStore(parts.runner, { groupCommit: NO_GROUP_COMMIT }),
+    store: createLeadStore(parts.runner, { groupCommit: NO_GROUP_COMMIT, precheckGrouping: NO_GROUP_COMMIT }),
     crm: client,
     gate: createAdmissionGate(parts.admission),
     metrics: createIsolateMetrics(),

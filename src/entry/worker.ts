@@ -11,6 +11,7 @@ import { postgresRunner } from '../store/backends/postgres-runner.js';
 import { createRequestScope, type RequestScope } from '../store/backends/request-scope.js';
 import { createOutboxStore } from '../store/outbox-store.js';
 import { createDeliveryStore } from '../store/delivery-store.js';
+import { NO_GROUP_COMMIT } from '../store/group-commit.js';
 import { createDeliveryWorker, type DeliveryWorker } from '../forward/delivery-worker.js';
 import { createFetchTransport } from '../crm/fetch-transport.js';
 import type { Forwarding } from '../pipeline/forwarding.js';
@@ -63,7 +64,8 @@ function buildIsolate(env: WorkerBindings): Isolate {
   const scope = createRequestScope();
   // No timers on Workers: the first attempt runs in the request's waitUntil, retries in the cron pass.
   const deliveries = createDeliveryWorker({
-    store: createDeliveryStore(scope.runner),
+    // each request settles its own calls (see NO_GROUP_COMMIT)
+    store: createDeliveryStore(scope.runner, { settleGrouping: NO_GROUP_COMMIT }),
     rules,
     transport: createFetchTransport(),
     logger,

@@ -3,11 +3,13 @@ import type {
   ClaimedCall,
   ClaimedDelivery,
   ClaimLimits,
+  DeliverySettlement,
   DeliveryStore,
   DncPayload,
   ForwardEvent,
   UpdatePayload,
 } from '../forward/ports.js';
+import { createGroupCommit, type GroupCommitOptions } from './group-commit.js';
 import { guardedRunner } from './guarded-runner.js';
 import { inTransaction } from './in-transaction.js';
 import type { SqlRunner } from './sql-runner.js';
@@ -90,27 +92,29 @@ const PACE = `
 insert into destination_pacing (destination, next_send_at) values ($1::text, to_timestamp($2::float8 / 1000))
 on conflict (destination) do update set next_send_at = excluded.next_send_at`;
 
-/**
- * $3 (a settle tried again: the first may have committed before its connection died) records
- * attempts only for the rows it settles itself, so a committed settle is never recorded twice.
- */
 /** One slot: the later of the next free one and now; answers its start. */
 const RESERVE = `
 insert into destination_pacing (destination, next_send_at) values ($1::text, clock_timestamp() + $2::float8 * interval '1 millisecond')
 on conflict (destination) do update set next_send_at = greatest(destination_pacing.next_send_at, clock_timestamp()) + $2::float8 * interval '1 millisecond'
 returning (extract(epoch from next_send_at) * 1000)::float8 - $2::float8 as start_ms`;
 
+/*
+ * Settles the calls of a group at once: each row carries its call's claim token and whether that
+ * call's settle is tried again. A retried call (the first try may have committed before its
+ * connection died) records attempts only for the rows it settles itself, so a committed settle is
+ * never recorded twice.
+ */
 const SETTLE = `
 with r as (
-  select * from jsonb_to_recordset($2::text::jsonb) as r(
-    id bigint, state text, outcome text, status int, answer text, dialer_lead_id text, retry_ms int, uncertain boolean, request jsonb, latency_ms int)
+  select * from jsonb_to_recordset($1::text::jsonb) as r(
+    id bigint, token text, retried boolean, state text, outcome text, status int, answer text, dialer_lead_id text, retry_ms int, uncertain boolean, request jsonb, latency_ms int)
 ), settled as (
   update deliveries d set state = r.state, attempt_count = d.attempt_count + 1, last_outcome = r.outcome, last_answer = r.answer,
     dialer_lead_id = coalesce(r.dialer_lead_id, d.dialer_lead_id), uncertain = r.uncertain,
     next_attempt_at = case when r.state = 'queued' then now() + (r.retry_ms * interval '1 millisecond') else now() end,
     lease_until = null, claim_token = null, updated_at = now()
-  from r where d.id = any($3::bigint[]) and d.id = r.id and d.claim_token = $1::text
-  returning d.id, d.lead_id, d.destination, d.event, d.state
+  from r where d.id = any($2::bigint[]) and d.id = r.id and d.claim_token = r.token
+  returning d.id, r.token, d.lead_id, d.destination, d.event, d.state
 ), refused_updates as (
   update deliveries u set state = 'refused', last_outcome = 'refused', last_answer = 'not sent: the dialer refused this lead''s insert', updated_at = now()
   from settled s
@@ -118,7 +122,7 @@ with r as (
 )
 insert into delivery_attempts (delivery_id, request, status, answer, outcome, latency_ms)
 select r.id, r.request, r.status, r.answer, r.outcome, r.latency_ms from r
-where not $4::boolean or r.id in (select id from settled)
+where not r.retried or (r.id, r.token) in (select id, token from settled)
 order by r.id`;
 
 const RELEASE = `update deliveries set lease_until = null, claim_token = null, next_attempt_at = now(), updated_at = now() where claim_token = $1::text`;
@@ -200,8 +204,55 @@ function toCalls(rows: readonly ClaimRow[], destination: string, startAt: (index
   return [...calls].map(([token, deliveries], i) => ({ token, deliveries, startAt: startAt(i) }));
 }
 
-export function createDeliveryStore(backendRunner: SqlRunner): DeliveryStore {
+export interface DeliveryStoreOptions {
+  /** how the settles of calls that end together go in one statement (group-commit.ts) */
+  settleGrouping?: GroupCommitOptions;
+}
+
+/*
+ * One settle at a time; the calls that end meanwhile settle together in the next statement. A
+ * settle is a commit: with `batch: 1` every delivery was its own statement, plan and WAL flush,
+ * and those settles, waiting on each other's WAL writes, cost more than the inserts they followed
+ * (bench/experiments/forward-statements.ts 1 8000).
+ */
+export const SETTLE_GROUPING: GroupCommitOptions = { concurrentGroups: 1, maxGroupSize: 64 };
+
+interface CallSettlement {
+  token: string;
+  results: readonly DeliverySettlement[];
+  retried: boolean;
+}
+
+/** The settles of one or more calls, in one statement. */
+async function settleCalls(runner: SqlRunner, calls: readonly CallSettlement[]): Promise<void[]> {
+  const rows = calls.flatMap(({ token, results, retried }) =>
+    results.map((r) => ({
+      id: r.id,
+      token,
+      retried,
+      state: r.state,
+      outcome: r.outcome,
+      status: r.status,
+      answer: r.answer,
+      dialer_lead_id: r.dialerLeadId,
+      retry_ms: Math.max(0, Math.round(r.retryInMs)),
+      uncertain: r.uncertain,
+      request: r.request,
+      latency_ms: Math.round(r.latencyMs),
+    })),
+  );
+  // the ids again as an array: the planner then reads the rows by primary key, whatever it
+  // guesses of jsonb_to_recordset (100 rows), instead of scanning the table for the tokens
+  if (rows.length > 0) await runner.query(SETTLE, [JSON.stringify(rows), rows.map((r) => r.id)]);
+  return calls.map(() => undefined);
+}
+
+export function createDeliveryStore(backendRunner: SqlRunner, options: DeliveryStoreOptions = {}): DeliveryStore {
   const runner = guardedRunner(backendRunner);
+  const settleGrouped = createGroupCommit<CallSettlement, void>(
+    { one: async (call) => void (await settleCalls(runner, [call])), many: (calls) => settleCalls(runner, calls) },
+    options.settleGrouping ?? SETTLE_GROUPING,
+  );
 
   /** Under the destination's lock: how many calls may start, and when the first may. */
   async function capacity(tx: SqlRunner, destination: string, limits: ClaimLimits) {
@@ -235,22 +286,7 @@ export function createDeliveryStore(backendRunner: SqlRunner): DeliveryStore {
         return queued ? 'busy' : 'none';
       }),
     async settle(token, results, retried = false) {
-      if (results.length === 0) return;
-      const rows = results.map((r) => ({
-        id: r.id,
-        state: r.state,
-        outcome: r.outcome,
-        status: r.status,
-        answer: r.answer,
-        dialer_lead_id: r.dialerLeadId,
-        retry_ms: Math.max(0, Math.round(r.retryInMs)),
-        uncertain: r.uncertain,
-        request: r.request,
-        latency_ms: Math.round(r.latencyMs),
-      }));
-      // the ids again as an array: the planner then reads the rows by primary key, whatever it
-      // guesses of jsonb_to_recordset (100 rows), instead of scanning the table for the token
-      await runner.query(SETTLE, [token, JSON.stringify(rows), rows.map((r) => r.id), retried]);
+      if (results.length > 0) await settleGrouped({ token, results, retried });
     },
     reserveStart: (destination, ratePerSecond) =>
       inTransaction(runner, async (tx) => {

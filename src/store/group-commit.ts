@@ -34,6 +34,13 @@ export const DEFAULT_GROUP_COMMIT: GroupCommitOptions = { concurrentGroups: 2, m
  */
 export const EMBEDDED_GROUP_COMMIT: GroupCommitOptions = { concurrentGroups: 1, maxGroupSize: 200, gatherTurn: true };
 
+/**
+ * Every item written alone, by its own caller. On Workers: a group would write a waiting request's
+ * item on another request's connection and resolve its promise from there, and workerd cancels a
+ * request left waiting on another's I/O ("would never generate a response").
+ */
+export const NO_GROUP_COMMIT: GroupCommitOptions = { concurrentGroups: Number.POSITIVE_INFINITY, maxGroupSize: 1 };
+
 export interface GroupWriter<T, R> {
   /** writes one item on its own (the cheapest path for a lone item) */
   one(item: T): Promise<R>;

@@ -16,6 +16,8 @@ import type { SqlRunner } from './sql-runner.js';
 
 export interface LeadStoreOptions {
   groupCommit?: GroupCommitOptions;
+  /** how the prechecks of concurrent single-lead requests go in one statement (default PRECHECK_GROUPING) */
+  precheckGrouping?: GroupCommitOptions;
   /**
    * Creation time of new leads (and the "now" their windows count back from); absent: the
    * database's now(). Tests inject one to stand at a window's edge.
@@ -32,7 +34,7 @@ export interface LeadStoreOptions {
  * prechecks found a free one and went alone (bench dupcheck: leadgate 1.14 -> 0.91 ms and
  * PostgreSQL 0.50 -> 0.44 ms CPU per checked insert).
  */
-const PRECHECK_GROUPING: GroupCommitOptions = { concurrentGroups: 1, maxGroupSize: 200 };
+export const PRECHECK_GROUPING: GroupCommitOptions = { concurrentGroups: 1, maxGroupSize: 200 };
 
 export function createLeadStore(backendRunner: SqlRunner, options: LeadStoreOptions = {}): LeadStore {
   const runner = guardedRunner(backendRunner);
@@ -76,7 +78,7 @@ export function createLeadStore(backendRunner: SqlRunner, options: LeadStoreOpti
   const precheckMany = (leads: readonly NewLead[]) => precheckLeads(runner, leads, options.clock);
   const precheckSingle = createGroupCommit(
     { one: async (lead: NewLead): Promise<Precheck> => (await precheckMany([lead]))[0] ?? null, many: precheckMany },
-    PRECHECK_GROUPING,
+    options.precheckGrouping ?? PRECHECK_GROUPING,
   );
 
   return {

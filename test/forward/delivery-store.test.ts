@@ -226,6 +226,101 @@ describe('claiming', () => {
     expect([row!.state, row!.attempt_count, await count()]).toEqual(['delivered', 1, 1]);
   });
 
+  describe('calls that end while a settle runs settle together', () => {
+    /** A queue whose settle statements are counted. */
+    function countingQueue() {
+      const counted = { settles: 0 };
+      const store = createDeliveryStore({
+        query(text, params) {
+          if (text.includes('insert into delivery_attempts')) counted.settles += 1;
+          return backend.runner.query(text, params);
+        },
+        transaction: (fn) => backend.runner.transaction(fn),
+      });
+      return { store, counted };
+    }
+    const attemptsOf = async (id: string) => (await backend.runner.query<{ n: number }>('select count(*)::int as n from delivery_attempts where delivery_id = $1', [id]))[0]!.n;
+
+    it('in one statement, each call settled as it would be alone', async () => {
+      const { store: grouped, counted } = countingQueue();
+      const out = await store.insertLeads([1, 2, 3, 4].map(() => newLead(nextPhone(), { forward })));
+      const refusedLead = out[1]!.kind === 'inserted' ? out[1]!.leadId : '';
+      await backend.runner.query(`insert into deliveries (lead_id, destination, event, route, payload) values ($1, 'pbx', 'update', '{}', '{"fields":{}}')`, [refusedLead]);
+      const calls = await grouped.claim('pbx', { ...LIMITS, maxConcurrency: 4 });
+      expect(calls).toHaveLength(4);
+      const only = (i: number) => calls[i]!.deliveries[0]!.id;
+      await Promise.all([
+        grouped.settle(calls[0]!.token, [settlement(only(0), { dialerLeadId: 'D-0' })]),
+        grouped.settle(calls[1]!.token, [settlement(only(1), { state: 'refused', outcome: 'refused' })]),
+        grouped.settle(calls[2]!.token, [settlement(only(2), { state: 'queued', outcome: 'retry', retryInMs: 60_000 })]),
+        grouped.settle(calls[3]!.token, [settlement(only(3), { state: 'dead', outcome: 'dead' })]),
+      ]);
+      // the first found the slot free and went alone; the other three waited and went together
+      expect(counted.settles).toBe(2);
+      const after = await backend.runner.query<{ event: string; state: string; attempt_count: number; dialer_lead_id: string | null; leased: boolean }>(
+        'select event, state, attempt_count, dialer_lead_id, lease_until is not null or claim_token is not null as leased from deliveries order by id',
+      );
+      expect(after.map((r) => [r.event, r.state, r.attempt_count, r.dialer_lead_id, r.leased])).toEqual([
+        ['insert', 'delivered', 1, 'D-0', false],
+        ['insert', 'refused', 1, null, false],
+        ['insert', 'queued', 1, null, false],
+        ['insert', 'dead', 1, null, false],
+        ['update', 'refused', 0, null, false],
+      ]);
+      for (let i = 0; i < 4; i += 1) expect(await attemptsOf(only(i))).toBe(1);
+      // the retry waits for its delay
+      expect(await grouped.claim('pbx', { ...LIMITS, maxConcurrency: 4 })).toHaveLength(0);
+    });
+
+    it('a retried settle in a group records no attempt twice, not even when the new claim of its row settles in the same group', async () => {
+      const { store: grouped, counted } = countingQueue();
+      await store.insertLeads([1, 2, 3].map(() => newLead(nextPhone(), { forward })));
+      const [first, committed] = await grouped.claim('pbx', { ...LIMITS, maxConcurrency: 2 });
+      const [old] = await grouped.claim('pbx', { ...LIMITS, maxConcurrency: 3, leaseMs: 1 });
+      await new Promise((r) => setTimeout(r, 20));
+      const [again] = await grouped.claim('pbx', { ...LIMITS, maxConcurrency: 3 });
+      expect(again!.deliveries[0]!.id).toBe(old!.deliveries[0]!.id);
+      const committedSettle = [settlement(committed!.deliveries[0]!.id)];
+      await grouped.settle(committed!.token, committedSettle);
+      await new Promise(setImmediate); // the slot is free again once its settle's bookkeeping ran
+      counted.settles = 0;
+      await Promise.all([
+        grouped.settle(first!.token, [settlement(first!.deliveries[0]!.id)]),
+        // the same settle again, as settleDurably sends it when the first may have committed unseen
+        grouped.settle(committed!.token, committedSettle, true),
+        // a late retry of the expired claim: its row is settled here, but by the new claim
+        grouped.settle(old!.token, [settlement(old!.deliveries[0]!.id, { state: 'refused', outcome: 'refused' })], true),
+        grouped.settle(again!.token, [settlement(again!.deliveries[0]!.id, { dialerLeadId: 'D-2' })]),
+      ]);
+      expect(counted.settles).toBe(2);
+      const after = await backend.runner.query<{ id: string; state: string; attempt_count: number; dialer_lead_id: string | null }>(
+        'select id::text, state, attempt_count, dialer_lead_id from deliveries order by id',
+      );
+      expect(after.map((r) => [r.state, r.attempt_count, r.dialer_lead_id])).toEqual([
+        ['delivered', 1, null],
+        ['delivered', 1, null],
+        ['delivered', 1, 'D-2'],
+      ]);
+      expect(await attemptsOf(committed!.deliveries[0]!.id)).toBe(1);
+      expect(await attemptsOf(again!.deliveries[0]!.id)).toBe(1);
+    });
+
+    it('a group the database refuses is settled call by call, so one bad call does not fail the others', async () => {
+      const { store: grouped, counted } = countingQueue();
+      await store.insertLeads([1, 2, 3].map(() => newLead(nextPhone(), { forward })));
+      const calls = await grouped.claim('pbx', { ...LIMITS, maxConcurrency: 3 });
+      // an attempt status beyond the column's int range: that call's statement fails, the others land
+      const results = await Promise.allSettled([
+        grouped.settle(calls[0]!.token, [settlement(calls[0]!.deliveries[0]!.id)]),
+        grouped.settle(calls[1]!.token, [settlement(calls[1]!.deliveries[0]!.id, { status: 2 ** 40 })]),
+        grouped.settle(calls[2]!.token, [settlement(calls[2]!.deliveries[0]!.id)]),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect(counted.settles).toBe(4);
+      expect((await rows()).map((r) => r.state)).toEqual(['delivered', 'queued', 'delivered']);
+    });
+  });
+
   it('a retry settles as queued, due after its delay', async () => {
     await store.insertLeads([newLead(nextPhone(), { forward })]);
     const [call] = await queue.claim('pbx', LIMITS);

@@ -125,6 +125,21 @@ describe.skipIf(SKIP_REASON)('on workerd: the duplicate check over the platform 
   });
 });
 
+describe.skipIf(SKIP_REASON)('on workerd: concurrent requests', () => {
+  // Each request checks and writes its own lead on its own connection: a precheck grouped with
+  // another request's would be answered from that request's I/O, which workerd refuses.
+  it('answers every one of concurrent duplicate-checked inserts, each lead checked and created once', async () => {
+    w.crm.respond({ json: { customer: null } });
+    const phones = Array.from({ length: 8 }, freshMobile);
+    const answers = await Promise.all(phones.map((phone) => insert({ phone })));
+    expect(answers.map((a) => [a.status, a.body.code])).toEqual(phones.map(() => [200, 0]));
+    expect(new Set(answers.map((a) => a.body.leadId)).size).toBe(phones.length);
+    expect(w.crm.requests).toHaveLength(phones.length);
+    const stored = await w.backend.runner.query<{ n: number }>('select count(*)::int as n from leads where phones && $1::text[]', [phones.map(e164)]);
+    expect(stored[0]!.n).toBe(phones.length);
+  });
+});
+
 describe.skipIf(SKIP_REASON)('on workerd: signed webhooks (node:crypto under nodejs_compat)', () => {
   const deliver = async (body: string, headers: Record<string, string>) => {
     const res = await fetch(`${w.dev.url}/hooks/crm`, { method: 'POST', body, headers });
