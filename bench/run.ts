@@ -14,6 +14,7 @@ import { benchDupCheck } from './scenarios/dupcheck.js';
 import { benchMemory } from './scenarios/memory.js';
 import { benchPglite } from './scenarios/pglite.js';
 import { benchPgliteMemory } from './scenarios/pglite-memory.js';
+import { benchResend } from './scenarios/resend.js';
 import { benchSingle } from './scenarios/single.js';
 import { benchSingleProcesses } from './scenarios/single-processes.js';
 import { benchSoak } from './scenarios/soak.js';
@@ -48,6 +49,7 @@ const BENCHES: Record<string, (ctx: BenchContext) => Promise<BenchResult[]>> = {
   'batch-http': benchBatchHttp,
   dedupe: benchDedupeGrowth,
   'dedupe-keys': benchDedupeKeys,
+  resend: benchResend,
   forward: benchForward,
   memory: benchMemory,
   pglite: benchPglite,

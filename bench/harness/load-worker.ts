@@ -11,6 +11,10 @@ import { benchLead, phoneOf } from './leads.js';
 import { paceRequests } from './pace.js';
 import type { LoadJob, LoadResult } from './load.js';
 
+/** how many requests back a resent phone is at the least (long since answered at 16 connections), and over how many it spreads */
+const RESEND_LAG = 256;
+const RESEND_SPAN = 5000;
+
 function percentile(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return NaN;
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
@@ -36,8 +40,22 @@ function run(job: LoadJob): Promise<LoadResult> {
   };
   const leadsPerRequest = job.leadsPerRequest;
 
+  let requests = 0;
+  let resent = 0;
+  /** a phone sent RESEND_LAG or more requests ago, spread over the last RESEND_SPAN */
+  const resentPhone = (): string | undefined => {
+    const sent = n - RESEND_LAG;
+    if (!job.resendEvery || requests % job.resendEvery !== 0 || sent <= 0) return undefined;
+    return phoneOf(job.phoneBlocks, sent - 1 - ((requests * 7919) % Math.min(sent, RESEND_SPAN)));
+  };
   const nextBody = () => {
     if (job.shape === 'single') {
+      requests += 1;
+      const phoneAgain = resentPhone();
+      if (phoneAgain) {
+        resent += 1;
+        return JSON.stringify(benchLead(phoneAgain, `${job.externalIdPrefix}r${requests}`));
+      }
       const phone = nextPhone();
       return JSON.stringify(benchLead(phone, `${job.externalIdPrefix}${phone}`));
     }
@@ -50,7 +68,9 @@ function run(job: LoadJob): Promise<LoadResult> {
   };
   const check = (status: number, body: string) => {
     if (status < 200 || status >= 300) {
-      count(`http${status}`);
+      // a single lead's refusal (Noojee answers 105, 104… with 400) says its code too
+      const code = job.check === 'single' ? /"code":(\d+)/.exec(body)?.[1] : undefined;
+      count(code ? `http${status}:${code}` : `http${status}`);
       return;
     }
     if (job.check === 'none') return;
@@ -89,6 +109,7 @@ function run(job: LoadJob): Promise<LoadResult> {
       leadsOk,
       leadsPerSec: leadsOk / totals.durationSec,
       phonesUsed: n,
+      resent,
       exhausted,
     };
   };

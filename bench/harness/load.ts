@@ -20,6 +20,12 @@ export interface LoadJob {
    */
   paced?: boolean;
   timeoutSec: number;
+  /**
+   * single shape: every `resendEvery`-th request resends the phone of a lead sent at least
+   * RESEND_LAG requests before (so already stored) under a new external id: a duplicate, as a
+   * vendor resending a lead makes it. Unset: every lead new.
+   */
+  resendEvery?: number;
   /** phone blocks this phase owns (allocatePhoneBlocks) */
   phoneBlocks: number[];
   externalIdPrefix: string;
@@ -37,12 +43,14 @@ export interface LoadResult {
   rps: number;
   /** of 2xx answers, in ms */
   latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number };
-  /** result codes seen in answer bodies (and `httpNNN` for non-2xx) */
+  /** result codes seen in answer bodies (and `httpNNN` for non-2xx, `httpNNN:code` when a single lead's answer names its code) */
   codes: Record<string, number>;
   /** leads answered code 0 */
   leadsOk: number;
   leadsPerSec: number;
   phonesUsed: number;
+  /** requests that resent a stored phone (resendEvery) */
+  resent: number;
   exhausted: boolean;
 }
 
