@@ -1,6 +1,6 @@
 import type { InsertOutcome, NewLead } from '../pipeline/ports.js';
-import { decisionColumns, DUPLICATE_CHECK_DNC_SOURCE } from './decision-effects.js';
-import { claimScopes, scopeKeys, windowHours } from './dedupe-scopes.js';
+import { decisionColumns, DUPLICATE_CHECK_DNC_SOURCE, hasDecisionEffects } from './decision-effects.js';
+import { claimScopes, keyRanks, scopeKeys, windowHours } from './dedupe-scopes.js';
 import { forwardRows } from './forward-input.js';
 import { newLeadInput } from './lead-row.js';
 import { databaseErrorInfo, RETRYABLE_TRANSACTION_CODES, UNIQUE_VIOLATION, type SqlRunner } from './sql-runner.js';
@@ -12,12 +12,13 @@ import { databaseErrorInfo, RETRYABLE_TRANSACTION_CODES, UNIQUE_VIOLATION, type 
  * ones ON CONFLICT DO NOTHING), and with it its decision record, the DNC additions its table asked
  * for and its deliveries to the dialer.
  *
- * A lead the statement's snapshot shows to be taken is left out and answered `undefined`: the
- * caller writes it alone (insert-one.ts), which names the duplicate, takes over what has expired,
- * and records its decision. Taken means: its external id is live in the campaign; a claim it checks
- * is held; or, for a lead with a window, any claim it makes is held (it may have expired, and
- * taking it over is insert-one's work). So a group with a resent lead in it still costs one
- * statement. Whatever the snapshot could not show (a claim or an external id taken by a
+ * A lead the statement's snapshot shows to be taken is not written. Taken means: its external id
+ * is live in the campaign; a claim it checks is held; or, for a lead with a window, any claim it
+ * makes is held. Kept forever and with no decision record to write, it is answered here as
+ * insert-one would answer it (112, or 105 naming the first claim held and its holder): a resent
+ * lead costs its share of the statement, no more. Otherwise it is answered `undefined` and the
+ * caller writes it alone (insert-one.ts), which takes over what has expired and records the
+ * decision. Whatever the snapshot could not show (a claim or an external id taken by a
  * transaction still running) is a unique violation that rolls the whole statement back; the
  * answer is then null, nothing was written, and the caller writes the group by the batch path
  * (insert-batch.ts in a transaction), which works out each lead's outcome. A group in which
@@ -57,24 +58,32 @@ with probed as materialized (
     (select true from dnc where dnc.e164 = any(r.phones) and dnc.campaign_id in (0, r.campaign_id) limit 1) is not null as dnc_hit,
     -- One (scope, e164) or (scope, key, value) lookup per claim, as precheck.ts: given
     -- e164 = any(phones), or a join with unnest(phones), the planner searched the index by scope
-    -- alone, reading every claim of the scope. Forever, a claim held counts only where it is
-    -- checked; with a window any claim held does (it may have expired and be taken over).
-    (select true from unnest(array_prepend(r.checked, case when r.window_hours is null then '{}'::text[] else r.unchecked end)) as s,
-       unnest(r.phones) as p
-     where (select true from phone_claims c where c.scope = s and c.e164 = p limit 1) limit 1) is not null
+    -- alone, reading every claim of the scope.
+    (select true from leads l where l.campaign_id = r.campaign_id and l.external_id = r.external_id and l.state <> 'reallocated' limit 1) is not null
+      as external_live,
+    -- the first checked claim held, in precheck.ts's order (rank, then value): the duplicate it names
+    (select json_build_object('matchedOn', h.key, 'matchedLeadId', h.lead_id::text)::text from (
+       select 'phone' as key, 0 as rank, p as value, (select c.lead_id from phone_claims c where c.scope = r.checked and c.e164 = p limit 1) as lead_id
+       from unnest(r.phones) as p where r.checked is not null
+       union all
+       select k.key, k.rank, k.value, (select c.lead_id from key_claims c where c.scope = r.key_scope and c.key = k.key and c.value = k.value limit 1)
+       from unnest(r.keys, r.key_values, r.key_ranks) as k(key, value, rank) where r.keys_checked
+     ) h where h.lead_id is not null order by h.rank, h.value limit 1) as duplicate,
+    -- with a window, a claim held may have expired: any claim held, checked or not, is insert-one's to decide
+    r.window_hours is not null and (
+      (select true from unnest(r.unchecked) as s, unnest(r.phones) as p
+       where (select true from phone_claims c where c.scope = s and c.e164 = p limit 1) limit 1) is not null
       or (select true from unnest(r.keys, r.key_values) as k(key, value)
-          where (r.keys_checked or r.window_hours is not null)
-            and (select true from key_claims c where c.scope = r.key_scope and c.key = k.key and c.value = k.value limit 1) limit 1) is not null
-      or (select true from leads l where l.campaign_id = r.campaign_id and l.external_id = r.external_id and l.state <> 'reallocated' limit 1) is not null
-      as taken
+          where (select true from key_claims c where c.scope = r.key_scope and c.key = k.key and c.value = k.value limit 1) limit 1) is not null)
+      as window_held
   from jsonb_to_recordset($1::text::jsonb) as r(
     ord int, template_id int, campaign_id int, allocation_id int, external_id text, status text, callback_at timestamptz,
     priority int, contact_hours text, fields jsonb, phones text[], created_at timestamptz,
-    checked text, unchecked text[], window_hours int, key_scope text, keys text[], key_values text[], keys_checked boolean,
+    checked text, unchecked text[], window_hours int, key_scope text, keys text[], key_values text[], key_ranks int[], keys_checked boolean,
     add_to_dnc boolean, dnc_reason text, decision jsonb, forward jsonb)
 ), input as (
   -- the DNC list comes first, as in insert-one.ts: a listed lead is answered 'dnc' even if it is also a duplicate
-  select p.*, p.taken and not p.dnc_hit as held from probed p
+  select p.*, (p.external_live or p.duplicate is not null or p.window_held) and not p.dnc_hit as held from probed p
 ), fresh as (
   -- the sequence is looked up once (an InitPlan), not for each row, as in insert-batch-sql.ts
   select i.*, nextval((select pg_get_serial_sequence('leads', 'id')::regclass)) as id, coalesce(i.created_at, now()) as created
@@ -124,14 +133,15 @@ with probed as materialized (
   where f.forward is not null
   order by f.ord
 )
-select i.ord, f.id::text as lead_id, i.held from input i left join fresh f on f.ord = i.ord`;
+select i.ord, f.id::text as lead_id, i.held, i.external_live, i.duplicate from input i left join fresh f on f.ord = i.ord`;
 
 /** Errors after which the batch path, in its transaction, writes the group instead. */
 const CONFLICT_CODES = new Set([UNIQUE_VIOLATION, ...RETRYABLE_TRANSACTION_CODES]);
 
 /**
  * Writes the leads in one statement. Answers each lead's outcome, or `undefined` for a lead left
- * for the caller to write alone (taken, as the comment above says); or null
+ * for the caller to write alone (taken, with a window or a decision record, as the comment above
+ * says); or null
  * when a conflict rolled the statement back (nothing was written) and the caller must use the
  * batch path. Only for leads `fitsOneStatement` accepts.
  */
@@ -147,6 +157,7 @@ export async function insertGroup(runner: SqlRunner, leads: readonly NewLead[], 
         row.key_scope = scopeKeys(lead)[lead.keys.scope];
         row.keys = lead.keys.claims.map((c) => c.key);
         row.key_values = lead.keys.claims.map((c) => c.value);
+        row.key_ranks = keyRanks(lead.keys.claims);
         row.keys_checked = lead.keys.check;
       }
       row.add_to_dnc = lead.addToDnc !== undefined || undefined;
@@ -156,15 +167,38 @@ export async function insertGroup(runner: SqlRunner, leads: readonly NewLead[], 
       return row;
     }),
   );
-  let rows: Array<{ ord: number; lead_id: string | null; held: boolean }>;
+  let rows: GroupRow[];
   try {
-    rows = await runner.query<{ ord: number; lead_id: string | null; held: boolean }>(INSERT_GROUP, [input, DUPLICATE_CHECK_DNC_SOURCE]);
+    rows = await runner.query<GroupRow>(INSERT_GROUP, [input, DUPLICATE_CHECK_DNC_SOURCE]);
   } catch (error) {
     const { code } = databaseErrorInfo(error);
     if (code && CONFLICT_CODES.has(code)) return null;
     throw error;
   }
   const outcomes: Array<InsertOutcome | undefined> = new Array(leads.length);
-  for (const row of rows) outcomes[row.ord] = row.held ? undefined : row.lead_id ? { kind: 'inserted', leadId: row.lead_id } : { kind: 'dnc' };
+  for (const row of rows) outcomes[row.ord] = outcomeOf(row, leads[row.ord]!);
   return outcomes;
+}
+
+interface GroupRow {
+  ord: number;
+  lead_id: string | null;
+  held: boolean;
+  external_live: boolean;
+  /** JSON: the first checked claim held, { matchedOn, matchedLeadId } */
+  duplicate: string | null;
+}
+
+/**
+ * A held lead is answered here when insert-one would answer it the same from the same rows: kept
+ * forever (no window whose expired claims it could take over) and with no decision record to write
+ * for the refusal. 112 comes before 105, as everywhere.
+ */
+function outcomeOf(row: GroupRow, lead: NewLead): InsertOutcome | undefined {
+  if (!row.held) return row.lead_id ? { kind: 'inserted', leadId: row.lead_id } : { kind: 'dnc' };
+  if (windowHours(lead) !== null || hasDecisionEffects(lead)) return undefined;
+  if (row.external_live) return { kind: 'duplicateExternalId' };
+  if (row.duplicate === null) return undefined;
+  const { matchedOn, matchedLeadId } = JSON.parse(row.duplicate) as { matchedOn: string; matchedLeadId: string };
+  return { kind: 'duplicate', matchedOn, matchedLeadId };
 }

@@ -64,9 +64,9 @@ export function createLeadStore(backendRunner: SqlRunner, options: LeadStoreOpti
   // statement can still deadlock with a concurrent group that locks the same external ids in
   // another order, hence the retry.
   const writeOne = (lead: NewLead): Promise<InsertOutcome> => retryingRollbacks(() => insertOneLead(runner, lead, options.clock));
-  // A group of single leads is one statement when it can be (insert-group.ts), the leads it found
-  // taken then written alone; the batch path when it cannot be, or when that statement met a
-  // conflict and wrote nothing.
+  // A group of single leads is one statement when it can be (insert-group.ts), the taken leads it
+  // could not answer then written alone; the batch path when it cannot be, or when that statement
+  // met a conflict and wrote nothing.
   const writeGroup = async (leads: readonly NewLead[]): Promise<InsertOutcome[]> => {
     const grouped = fitsOneStatement(leads) ? await insertGroup(runner, leads, options.clock) : null;
     if (!grouped) return writeBatch(leads);

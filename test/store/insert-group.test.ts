@@ -161,15 +161,54 @@ describe('insertGroup', () => {
     ]);
   });
 
-  it('leaves a lead whose external id is already live in the campaign to be written alone', async () => {
+  it('leaves a lead whose external id is already live in the campaign to be written alone when it has a decision to record, else answers 112', async () => {
     await insertGroup(backend.runner, [newLead('+61395000001', { externalId: 'X-1' })]);
-    const outcomes = await insertGroup(backend.runner, [newLead('+61395000002'), newLead('+61395000003', { externalId: 'X-1' }), newLead('+61395000004', { externalId: 'X-1', campaignId: 11 })]);
-    expect(kinds(outcomes!)).toEqual(['inserted', 'alone', 'inserted']);
+    const outcomes = await insertGroup(backend.runner, [
+      newLead('+61395000002'),
+      newLead('+61395000003', { externalId: 'X-1', decision }),
+      newLead('+61395000004', { externalId: 'X-1', campaignId: 11 }),
+      newLead('+61395000005', { externalId: 'X-1' }),
+    ]);
+    expect(kinds(outcomes!)).toEqual(['inserted', 'alone', 'inserted', 'duplicateExternalId']);
     const leads = await backend.runner.query<{ n: number }>(`select count(*)::int as n from leads where phones[1] like '+61395%'`);
     expect(leads[0]!.n).toBe(3);
   });
 
-  it('with a window, leaves a lead alone when any claim it makes is held; forever, only a checked one', async () => {
+  it('answers a resent lead with no decision to record, forever, as insert-one answers it alone, and writes nothing for it', async () => {
+    const store = createLeadStore(backend.runner, { backfill: false });
+    const keys = (claims: Array<[string, string]>) => ({ keys: { scope: 'campaign' as const, check: true, claims: claims.map(([key, value]) => ({ key, value })) } });
+    const id = (o: InsertOutcome | undefined) => (o?.kind === 'inserted' ? o.leadId : '');
+    const phoneHolder = id((await store.insertLeads([newLead('+61391000001', { externalId: 'H-1' })]))[0]);
+    const emailHolder = id((await store.insertLeads([newLead('+61391000002', keys([['email', 'e@x.test']]))]))[0]);
+    const lastHolder = id((await store.insertLeads([newLead('+61391000003', keys([['last', 'ada']]))]))[0]);
+    const resent = [
+      newLead('+61391000001'), // the phone: 105 by phone
+      newLead('+61391000011', { externalId: 'H-1' }), // the external id: 112
+      { ...newLead('+61391000012', { externalId: 'H-1' }), phones: ['+61391000012', '+61391000001'] }, // both: 112 first
+      newLead('+61391000013', keys([['email', 'e@x.test']])), // a match key: 105 by email
+      newLead('+61391000002', keys([['email', 'e@x.test']])), // the phone of one holder, the key of another: the phone ranks first
+      newLead('+61391000014', keys([['last', 'ada'], ['email', 'e@x.test']])), // two keys held: the first in `on` order, not by name
+    ];
+    const grouped = await insertGroup(backend.runner, resent);
+    const alone = [];
+    for (const lead of resent) alone.push(await insertOneLead(backend.runner, lead));
+    expect(grouped).toEqual(alone);
+    expect(grouped).toEqual([
+      { kind: 'duplicate', matchedOn: 'phone', matchedLeadId: phoneHolder },
+      { kind: 'duplicateExternalId' },
+      { kind: 'duplicateExternalId' },
+      { kind: 'duplicate', matchedOn: 'email', matchedLeadId: emailHolder },
+      { kind: 'duplicate', matchedOn: 'phone', matchedLeadId: emailHolder },
+      { kind: 'duplicate', matchedOn: 'last', matchedLeadId: lastHolder },
+    ]);
+    const written = await backend.runner.query<{ n: number }>(`select count(*)::int as n from leads where phones[1] like '+6139100%'`);
+    expect(written[0]!.n).toBe(3);
+    // on the DNC list: 104 before any duplicate, as alone
+    await backend.runner.query(`insert into dnc (e164, campaign_id, reason, source) values ('+61391000002', 0, 'listed', 'test')`);
+    expect(await insertGroup(backend.runner, [resent[4]!, newLead('+61391000015')])).toEqual([{ kind: 'dnc' }, expect.objectContaining({ kind: 'inserted' })]);
+  });
+
+  it('with a window, leaves a lead alone when any claim it makes is held; forever, answers a checked one held', async () => {
     const store = createLeadStore(backend.runner, { backfill: false });
     const old = new Date(Date.now() - 100 * 86_400_000);
     const email = (value: string, check: boolean) => ({ keys: { scope: 'campaign' as const, check, claims: [{ key: 'email', value }] } });
@@ -181,10 +220,10 @@ describe('insertGroup', () => {
       newLead('+61398000001', { windowDays: 90 }), // its checked claim expired: insert-one takes it over
       newLead('+61398000002', { windowDays: 90 }), // only an unchecked scope (allocation 100) held
       newLead('+61398000003', { windowDays: 90 }), // nothing held
-      newLead('+61398000004', email('held@x.test', true)), // forever, a checked key held
+      newLead('+61398000004', email('held@x.test', true)), // forever, a checked key held: the duplicate, answered at once
       newLead('+61398000005', email('held@x.test', false)), // forever, an unchecked key held: left to its holder
     ]);
-    expect(kinds(outcomes!)).toEqual(['alone', 'alone', 'inserted', 'alone', 'inserted']);
+    expect(kinds(outcomes!)).toEqual(['alone', 'alone', 'inserted', 'duplicate', 'inserted']);
     const holders = await backend.runner.query<{ value: string; phone: string }>(
       `select c.value, l.phones[1] as phone from key_claims c join leads l on l.id = c.lead_id where c.value = 'held@x.test'`,
     );
