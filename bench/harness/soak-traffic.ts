@@ -307,7 +307,8 @@ export class SoakTraffic {
       if (answer.wrong) return;
       const json = isObject(res.json) ? res.json : {};
       const data = isObject(json.data) ? json.data : {};
-      if (res.status !== 200 || json.success !== true || data.total !== 1) answer.wrong = `HTTP ${res.status} ${JSON.stringify(json).slice(0, 200)}, expected the one lead of ${lead.phone}`;
+      // Convoso gives its paging figures as strings ("total":"1"), and so does leadgate (SPEC 4)
+      if (res.status !== 200 || json.success !== true || Number(data.total) !== 1) answer.wrong = `HTTP ${res.status} ${JSON.stringify(json).slice(0, 200)}, expected the one lead of ${lead.phone}`;
     });
   }
 

@@ -36,14 +36,30 @@ export async function migratePostgres(url: string): Promise<void> {
   }
 }
 
-export async function openPostgresBackend(url: string, options: PostgresOptions = {}): Promise<StoreBackend> {
-  await migratePostgres(url);
-  const sql = postgres(url, {
+/**
+ * Seconds before a connection is tried again after `failures` failed attempts. postgres.js counts
+ * the failures of the whole pool together and by default waits 3^failures / 100 s (up to 20 s,
+ * less a random half): a two-second PostgreSQL restart under load fails some ten connection
+ * attempts, and the pool then stayed away for 10–20 s after the server was back, every request
+ * waiting (bench soak). A short, capped wait reconnects within a second of the server's return;
+ * while the server is down each request still fails at once on its refused connection.
+ */
+export const reconnectDelaySeconds = (failures: number): number => Math.min(0.05 * 2 ** failures, 1);
+
+/** The store's connection pool (no migration: openPostgresBackend migrates first). */
+export function storePool(url: string, options: PostgresOptions = {}): postgres.Sql {
+  return postgres(url, {
     max: options.poolSize ?? 20,
     connect_timeout: options.connectTimeoutSeconds ?? 5,
+    backoff: reconnectDelaySeconds,
     onnotice: () => {},
     connection: STORE_SESSION_SETTINGS,
   });
+}
+
+export async function openPostgresBackend(url: string, options: PostgresOptions = {}): Promise<StoreBackend> {
+  await migratePostgres(url);
+  const sql = storePool(url, options);
   return {
     kind: 'postgres',
     runner: postgresRunner(sql),
