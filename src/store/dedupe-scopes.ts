@@ -42,19 +42,13 @@ export function leadClaims(lead: NewLead): ClaimRow[] {
   }
   if (lead.keys) {
     const scope = scopeKeys(lead)[lead.keys.scope];
-    const ranks = keyRanks(lead.keys.claims);
-    lead.keys.claims.forEach((claim, i) => rows.push({ scope, key: claim.key, value: claim.value, checked: lead.keys!.check, rank: ranks[i]! }));
+    const ranks = new Map<string, number>();
+    for (const claim of lead.keys.claims) {
+      if (!ranks.has(claim.key)) ranks.set(claim.key, ranks.size + 1);
+      rows.push({ scope, key: claim.key, value: claim.value, checked: lead.keys.check, rank: ranks.get(claim.key)! });
+    }
   }
   return rows.sort(compareClaims);
-}
-
-/** Each match-key claim's rank: the phone is 0, then the keys in the order they first appear (`on` order). */
-export function keyRanks(claims: ReadonlyArray<{ key: string }>): number[] {
-  const ranks = new Map<string, number>();
-  return claims.map((c) => {
-    if (!ranks.has(c.key)) ranks.set(c.key, ranks.size + 1);
-    return ranks.get(c.key)!;
-  });
 }
 
 export function compareClaims(a: Pick<ClaimRow, 'scope' | 'key' | 'value'>, b: Pick<ClaimRow, 'scope' | 'key' | 'value'>): number {

@@ -1,6 +1,7 @@
 import type { InsertOutcome, NewLead } from '../pipeline/ports.js';
 import { decisionColumns, DUPLICATE_CHECK_DNC_SOURCE, hasDecisionEffects } from './decision-effects.js';
-import { claimScopes, keyRanks, scopeKeys, windowHours } from './dedupe-scopes.js';
+import { claimScopes, scopeKeys, windowHours } from './dedupe-scopes.js';
+import { checkedClaims, duplicateOf, firstHeldClaim } from './precheck.js';
 import { forwardRows } from './forward-input.js';
 import { newLeadInput } from './lead-row.js';
 import { databaseErrorInfo, RETRYABLE_TRANSACTION_CODES, UNIQUE_VIOLATION, type SqlRunner } from './sql-runner.js';
@@ -56,22 +57,15 @@ with probed as materialized (
   select r.*,
     -- LIMIT 1 probes, not NOT EXISTS: an anti-join could read the whole DNC list (see precheck.ts)
     (select true from dnc where dnc.e164 = any(r.phones) and dnc.campaign_id in (0, r.campaign_id) limit 1) is not null as dnc_hit,
-    -- One (scope, e164) or (scope, key, value) lookup per claim, as precheck.ts: given
-    -- e164 = any(phones), or a join with unnest(phones), the planner searched the index by scope
-    -- alone, reading every claim of the scope.
     (select true from leads l where l.campaign_id = r.campaign_id and l.external_id = r.external_id and l.state <> 'reallocated' limit 1) is not null
       as external_live,
-    -- the first checked claim held, in precheck.ts's order (rank, then value): the duplicate it names
-    (select json_build_object('matchedOn', h.key, 'matchedLeadId', h.lead_id::text)::text from (
-       select 'phone' as key, 0 as rank, p as value, (select c.lead_id from phone_claims c where c.scope = r.checked and c.e164 = p limit 1) as lead_id
-       from unnest(r.phones) as p where r.checked is not null
-       union all
-       select k.key, k.rank, k.value, (select c.lead_id from key_claims c where c.scope = r.key_scope and c.key = k.key and c.value = k.value limit 1)
-       from unnest(r.keys, r.key_values, r.key_ranks) as k(key, value, rank) where r.keys_checked
-     ) h where h.lead_id is not null order by h.rank, h.value limit 1) as duplicate,
-    -- with a window, a claim held may have expired: any claim held, checked or not, is insert-one's to decide
+    ${firstHeldClaim('coalesce(r.created_at, now())')} as duplicate,
+    -- With a window a claim held may have expired: any claim held, checked or not, is insert-one's
+    -- to decide. One (scope, e164) or (scope, key, value) lookup per claim, as precheck.ts: given
+    -- e164 = any(phones), or a join with unnest(phones), the planner searched the index by scope
+    -- alone, reading every claim of the scope.
     r.window_hours is not null and (
-      (select true from unnest(r.unchecked) as s, unnest(r.phones) as p
+      (select true from unnest(array_prepend(r.checked, r.unchecked)) as s, unnest(r.phones) as p
        where (select true from phone_claims c where c.scope = s and c.e164 = p limit 1) limit 1) is not null
       or (select true from unnest(r.keys, r.key_values) as k(key, value)
           where (select true from key_claims c where c.scope = r.key_scope and c.key = k.key and c.value = k.value limit 1) limit 1) is not null)
@@ -79,7 +73,7 @@ with probed as materialized (
   from jsonb_to_recordset($1::text::jsonb) as r(
     ord int, template_id int, campaign_id int, allocation_id int, external_id text, status text, callback_at timestamptz,
     priority int, contact_hours text, fields jsonb, phones text[], created_at timestamptz,
-    checked text, unchecked text[], window_hours int, key_scope text, keys text[], key_values text[], key_ranks int[], keys_checked boolean,
+    checked text, unchecked text[], window_hours int, claims jsonb, key_scope text, keys text[], key_values text[], keys_checked boolean,
     add_to_dnc boolean, dnc_reason text, decision jsonb, forward jsonb)
 ), input as (
   -- the DNC list comes first, as in insert-one.ts: a listed lead is answered 'dnc' even if it is also a duplicate
@@ -153,11 +147,11 @@ export async function insertGroup(runner: SqlRunner, leads: readonly NewLead[], 
       row.checked = scopes.checked ?? undefined;
       row.unchecked = scopes.unchecked;
       row.window_hours = windowHours(lead) ?? undefined;
+      row.claims = checkedClaims(lead);
       if (lead.keys && lead.keys.claims.length > 0) {
         row.key_scope = scopeKeys(lead)[lead.keys.scope];
         row.keys = lead.keys.claims.map((c) => c.key);
         row.key_values = lead.keys.claims.map((c) => c.value);
-        row.key_ranks = keyRanks(lead.keys.claims);
         row.keys_checked = lead.keys.check;
       }
       row.add_to_dnc = lead.addToDnc !== undefined || undefined;
@@ -185,7 +179,7 @@ interface GroupRow {
   lead_id: string | null;
   held: boolean;
   external_live: boolean;
-  /** JSON: the first checked claim held, { matchedOn, matchedLeadId } */
+  /** the first checked claim held (precheck.ts firstHeldClaim) */
   duplicate: string | null;
 }
 
@@ -198,7 +192,5 @@ function outcomeOf(row: GroupRow, lead: NewLead): InsertOutcome | undefined {
   if (!row.held) return row.lead_id ? { kind: 'inserted', leadId: row.lead_id } : { kind: 'dnc' };
   if (windowHours(lead) !== null || hasDecisionEffects(lead)) return undefined;
   if (row.external_live) return { kind: 'duplicateExternalId' };
-  if (row.duplicate === null) return undefined;
-  const { matchedOn, matchedLeadId } = JSON.parse(row.duplicate) as { matchedOn: string; matchedLeadId: string };
-  return { kind: 'duplicate', matchedOn, matchedLeadId };
+  return row.duplicate === null ? undefined : duplicateOf(row.duplicate);
 }

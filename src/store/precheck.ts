@@ -1,4 +1,4 @@
-import type { NewLead, Precheck } from '../pipeline/ports.js';
+import type { Duplicate, NewLead, Precheck } from '../pipeline/ports.js';
 import { leadClaims, windowHours } from './dedupe-scopes.js';
 import type { SqlRunner } from './sql-runner.js';
 
@@ -10,22 +10,41 @@ import type { SqlRunner } from './sql-runner.js';
  * The match keys are probed one by one, in the lead's rank order (phone first, then `on` order),
  * and only a claim younger than the lead's window counts.
  */
+
+/**
+ * The first of a lead's checked claims (`r.claims`, see checkedClaims) that another lead holds, as
+ * JSON { matchedOn, matchedLeadId } (read it with duplicateOf), or null. With a window
+ * (`r.window_hours`), only a claim younger than the window counted back from `now` holds. Shared by
+ * the precheck and the group insert (insert-group.ts), so both name the same duplicate.
+ */
+export function firstHeldClaim(now: string): string {
+  const young = `(r.window_hours is null or c.created_at > ${now} - make_interval(hours => r.window_hours))`;
+  return `(select json_build_object('matchedOn', k.key, 'matchedLeadId', h.lead_id::text)::text
+   from jsonb_to_recordset(r.claims) as k(rank int, scope text, key text, value text)
+   cross join lateral (
+     select coalesce(
+       (select c.lead_id from phone_claims c where k.key = 'phone' and c.scope = k.scope and c.e164 = k.value and ${young} limit 1),
+       (select c.lead_id from key_claims c where k.key <> 'phone' and c.scope = k.scope and c.key = k.key and c.value = k.value and ${young} limit 1)) as lead_id
+   ) h
+   where h.lead_id is not null
+   order by k.rank limit 1)`;
+}
+
+/** A lead's checked claims as firstHeldClaim reads them (`claims`). */
+export const checkedClaims = (lead: NewLead) => leadClaims(lead).flatMap(({ checked, rank, scope, key, value }) => (checked ? [{ rank, scope, key, value }] : []));
+
+/** firstHeldClaim's answer as the duplicate it names. */
+export function duplicateOf(json: string): Duplicate {
+  const { matchedOn, matchedLeadId } = JSON.parse(json) as { matchedOn: string; matchedLeadId: string | null };
+  return { kind: 'duplicate', matchedOn, matchedLeadId };
+}
+
 const PRECHECK = `
 select r.ord,
   coalesce((select true from dnc where dnc.e164 = any(r.phones) and dnc.campaign_id in (0, r.campaign_id) limit 1), false) as dnc,
   coalesce(r.external_id is not null and (select true from leads l
     where l.campaign_id = r.campaign_id and l.external_id = r.external_id and l.state <> 'reallocated' limit 1), false) as external_id,
-  (select json_build_object('matchedOn', k.key, 'matchedLeadId', h.lead_id::text)::text
-   from jsonb_to_recordset(r.claims) as k(rank int, scope text, key text, value text)
-   cross join lateral (
-     select coalesce(
-       (select c.lead_id from phone_claims c where k.key = 'phone' and c.scope = k.scope and c.e164 = k.value
-          and (r.window_hours is null or c.created_at > coalesce($2::timestamptz, now()) - make_interval(hours => r.window_hours)) limit 1),
-       (select c.lead_id from key_claims c where k.key <> 'phone' and c.scope = k.scope and c.key = k.key and c.value = k.value
-          and (r.window_hours is null or c.created_at > coalesce($2::timestamptz, now()) - make_interval(hours => r.window_hours)) limit 1)) as lead_id
-   ) h
-   where h.lead_id is not null
-   order by k.rank limit 1) as duplicate
+  ${firstHeldClaim('coalesce($2::timestamptz, now())')} as duplicate
 from jsonb_to_recordset($1::text::jsonb) as r(ord int, phones text[], campaign_id int, external_id text, claims jsonb, window_hours int)`;
 
 /** One read-only statement for any number of leads; answers in the SPEC's order 104 → 112 → 105. */
@@ -38,9 +57,7 @@ export async function precheckLeads(runner: SqlRunner, leads: readonly NewLead[]
         phones: lead.phones,
         campaign_id: lead.campaignId,
         external_id: lead.externalId,
-        claims: leadClaims(lead)
-          .filter((c) => c.checked)
-          .map(({ rank, scope, key, value }) => ({ rank, scope, key, value })),
+        claims: checkedClaims(lead),
         window_hours: windowHours(lead),
       })),
     ),
@@ -50,10 +67,7 @@ export async function precheckLeads(runner: SqlRunner, leads: readonly NewLead[]
   for (const row of rows) {
     if (row.dnc) verdicts[row.ord] = { kind: 'dnc' };
     else if (row.external_id) verdicts[row.ord] = { kind: 'duplicateExternalId' };
-    else if (row.duplicate) {
-      const d = JSON.parse(row.duplicate) as { matchedOn: string; matchedLeadId: string | null };
-      verdicts[row.ord] = { kind: 'duplicate', matchedOn: d.matchedOn, matchedLeadId: d.matchedLeadId };
-    }
+    else if (row.duplicate) verdicts[row.ord] = duplicateOf(row.duplicate);
   }
   return verdicts;
 }
