@@ -18,7 +18,7 @@ import { createAdminStore } from '../store/admin-store.js';
 import { createDeliveryAdminStore } from '../store/delivery-admin-store.js';
 import { createIdempotencyStore } from '../store/idempotency-store.js';
 import { createLeadStore, PRECHECK_GROUPING } from '../store/lead-store.js';
-import { EMBEDDED_GROUP_COMMIT } from '../store/group-commit.js';
+import { DEFAULT_GROUP_COMMIT, embeddedGrouping, type GroupCommitOptions } from '../store/group-commit.js';
 import { createDeliveryStore, SETTLE_GROUPING } from '../store/delivery-store.js';
 import { createDeliveryWorker, type DeliveryWorker } from '../forward/delivery-worker.js';
 import type { StoreBackend } from '../store/sql-runner.js';
@@ -68,10 +68,9 @@ export function buildNodeDeps(parts: NodeDepsParts): AppDeps & {
     },
     { defaultMetrics: parts.defaultMetrics ?? false, clusterWorker: parts.clusterMetrics ?? false },
   );
-  // PGlite runs each statement synchronously, so nothing arrives while one runs: its groups gather over an event-loop turn
-  const embedded = parts.backend.kind === 'pglite';
+  const grouping = (options: GroupCommitOptions) => (parts.backend.kind === 'pglite' ? embeddedGrouping(options) : options);
   const deliveries = createDeliveryWorker({
-    store: createDeliveryStore(parts.backend.runner, embedded ? { settleGrouping: { ...SETTLE_GROUPING, gatherTurn: true } } : {}),
+    store: createDeliveryStore(parts.backend.runner, { settleGrouping: grouping(SETTLE_GROUPING) }),
     rules: parts.rules,
     transport,
     logger: parts.logger,
@@ -85,7 +84,7 @@ export function buildNodeDeps(parts: NodeDepsParts): AppDeps & {
   const reloader = folder && createRulesReloader(folder.dir, folder.holder, parts.logger, { env: folder.env, onReload: (ok) => metrics.rulesReload(ok) });
   const editor = folder && reloader && createRuleEditor({ folder: nodeRulesFolder(folder.dir), reload: reloader.reload, env: folder.env });
   return {
-    store: countDecisions(createLeadStore(parts.backend.runner, embedded ? { groupCommit: EMBEDDED_GROUP_COMMIT, precheckGrouping: { ...PRECHECK_GROUPING, gatherTurn: true } } : {}), metrics),
+    store: countDecisions(createLeadStore(parts.backend.runner, { groupCommit: grouping(DEFAULT_GROUP_COMMIT), precheckGrouping: grouping(PRECHECK_GROUPING) }), metrics),
     crm: {
       async call(connect, lead, options) {
         const outcome = await client.call(connect, lead, options);

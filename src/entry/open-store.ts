@@ -20,7 +20,7 @@ export async function openStoreBackend(env: Env, logger: Logger, who: Pick<LockH
   // The embedded store shares this process's 250 MB budget (SPEC 9) with PGlite's WASM memory. Once
   // its group commit gathered each event-loop turn, inserts ran 2.4 x faster and V8's heap grew with
   // the rate: 255 MB peak at 16 connections, 326 MB at 64. V8's size-over-speed mode brings that to
-  // 205 and 207 MB for about 6 % of the embedded insert rate (npm run bench -- pglite-memory pglite).
+  // 205 and 207 MB, for 0-6 % of the embedded insert rate in two comparisons (npm run bench -- pglite-memory pglite).
   // Set here, not in npm start's flags: on server PostgreSQL it cost a quarter of the insert rate.
   setFlagsFromString('--optimize-for-size');
   await mkdir(env.LEADGATE_DATA_DIR, { recursive: true });

@@ -25,14 +25,14 @@ export interface GroupCommitOptions {
 export const DEFAULT_GROUP_COMMIT: GroupCommitOptions = { concurrentGroups: 2, maxGroupSize: 200 };
 
 /**
- * For the embedded store (PGlite): one group at a time, gathered over an event-loop turn. PGlite
- * runs one statement at a time, on the thread that also serves the requests, so a second slot adds
- * no parallelism; it only splits the leads that wait into more, smaller groups, each with its own
- * transaction and commit record (store alone, 16 callers: 0.31 -> 0.26 ms CPU per lead,
- * bench/experiments/pglite-prepared.ts). And because a write runs synchronously, nothing arrives
- * while it runs: without `gatherTurn` every lead over HTTP went alone.
+ * Any grouping as the embedded store (PGlite) needs it: one group at a time, gathered over an
+ * event-loop turn. PGlite runs one statement at a time, on the thread that also serves the
+ * requests, so a second slot adds no parallelism; it only splits the items that wait into more,
+ * smaller groups, each with its own transaction and commit record (store alone, 16 callers: 0.31
+ * -> 0.26 ms CPU per lead, bench/experiments/pglite-prepared.ts). And because a write runs
+ * synchronously, nothing arrives while it runs: without `gatherTurn` every lead over HTTP went alone.
  */
-export const EMBEDDED_GROUP_COMMIT: GroupCommitOptions = { concurrentGroups: 1, maxGroupSize: 200, gatherTurn: true };
+export const embeddedGrouping = (options: GroupCommitOptions): GroupCommitOptions => ({ ...options, concurrentGroups: 1, gatherTurn: true });
 
 /**
  * Every item written alone, by its own caller. On Workers: a group would write a waiting request's
