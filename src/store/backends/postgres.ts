@@ -44,7 +44,7 @@ export async function migratePostgres(url: string): Promise<void> {
  * waiting (bench soak). A short, capped wait reconnects within a second of the server's return;
  * while the server is down each request still fails at once on its refused connection.
  */
-export const reconnectDelaySeconds = (failures: number): number => Math.min(0.05 * 2 ** failures, 1);
+const reconnectDelaySeconds = (failures: number): number => Math.min(0.05 * 2 ** failures, 1);
 
 /** The store's connection pool (no migration: openPostgresBackend migrates first). */
 export function storePool(url: string, options: PostgresOptions = {}): postgres.Sql {
