@@ -53,10 +53,16 @@ select template_id, scope, key, after_lead_id::text as after_lead_id, extract(ep
   (select coalesce(max(id), 0) from leads)::text as max_id
 from dedupe_backfills where done_at is null order by created_at, template_id, scope, key limit 1 for update skip locked`;
 
+/**
+ * FOR SHARE: an update or close of one of these leads waits for the batch to commit, and then
+ * moves or releases the claims the batch registered (its claim statements run after its row lock).
+ * Without it, an update committed between this read and CLAIM would see its old values claimed
+ * again. A lead locked by such an update is read as that update left it (or skipped, if closed).
+ */
 const LEADS = `
 select id::text as id, campaign_id, allocation_id, fields, phones, created_at::text as created_at from leads
-where template_id = $1::int and id > $2::bigint and id <= $3::bigint and state <> 'reallocated'
-order by id`;
+where template_id = $1::int and id > $2::bigint and id <= $3::bigint and state = 'active'
+order by id for share`;
 
 /** The youngest lead of the batch holds a value; an existing younger holder keeps it. */
 const CLAIM = `
