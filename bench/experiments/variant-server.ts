@@ -39,7 +39,7 @@ import { readRulesDir } from '../../src/ruleset/read-rules-dir.js';
 import { compileRuleSet } from '../../src/ruleset/rule-set.js';
 import { RulesHolder } from '../../src/ruleset/rules-holder.js';
 import { openPgliteBackend } from '../../src/store/backends/pglite.js';
-import { migratePostgres } from '../../src/store/backends/postgres.js';
+import { migratePostgres, STORE_SESSION_SETTINGS } from '../../src/store/backends/postgres.js';
 import type { SqlRunner, StoreBackend } from '../../src/store/sql-runner.js';
 
 const variant = new Set((process.env.LEADGATE_VARIANT ?? '').split(',').filter(Boolean));
@@ -123,6 +123,10 @@ async function openBackend(url: string): Promise<StoreBackend> {
     max: poolSize,
     connect_timeout: 5,
     onnotice: () => {},
+    // the product's session settings (JIT off): without them the group insert's plan passes
+    // jit_above_cost and every statement pays 10+ ms of LLVM work, which made this server a
+    // reference 20 times slower than leadgate itself
+    connection: STORE_SESSION_SETTINGS,
     ...(variant.has('nodelay')
       ? {
           socket: ({ host, port }: { host: string[]; port: number[] }) =>
