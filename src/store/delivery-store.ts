@@ -28,6 +28,16 @@ import type { SqlRunner } from './sql-runner.js';
 
 const LOCK_DESTINATION = `select pg_advisory_xact_lock(hashtext('leadgate.deliveries'), hashtext($1::text))`;
 
+/*
+ * The claim's lock also sets its transaction's plans generic: PostgreSQL otherwise planned the
+ * claim statement afresh at every call (its generic cost, with the LIMIT unknown, looked worse
+ * than a custom plan), and with `batch: 1` that planning cost as much as running it (440 µs a
+ * claim, bench/experiments/forward-statements.ts 1 8000). Both plans read the same indexes
+ * (bench forward-claim's EXPLAIN).
+ */
+const LOCK_DESTINATION_FOR_CLAIM = `select pg_advisory_xact_lock(hashtext('leadgate.deliveries'), hashtext($1::text)),
+  set_config('plan_cache_mode', 'force_generic_plan', true)`;
+
 const CAPACITY = `
 select
   (select count(distinct claim_token)::int from deliveries where destination = $1::text and lease_until > now()) as in_flight,
@@ -256,7 +266,7 @@ export function createDeliveryStore(backendRunner: SqlRunner, options: DeliveryS
 
   /** Under the destination's lock: how many calls may start, and when the first may. */
   async function capacity(tx: SqlRunner, destination: string, limits: ClaimLimits) {
-    await tx.query(LOCK_DESTINATION, [destination]);
+    await tx.query(LOCK_DESTINATION_FOR_CLAIM, [destination]);
     const [row] = await tx.query<{ in_flight: number; next_send_ms: number | null; now_ms: number }>(CAPACITY, [destination]);
     const slots = Math.max(0, limits.maxConcurrency - row!.in_flight);
     if (limits.ratePerSecond <= 0) return { calls: slots, base: row!.now_ms, gapMs: 0 };
