@@ -3,7 +3,7 @@ import type { ClaimedCall, ClaimLimits, DeliverySettlement, DeliveryStore } from
 import { postgresRunner } from '../../src/store/backends/postgres-runner.js';
 import { migratePostgres } from '../../src/store/backends/postgres.js';
 import { createDeliveryStore } from '../../src/store/delivery-store.js';
-import type { SqlRunner } from '../../src/store/sql-runner.js';
+import { runTogether, type SqlRunner } from '../../src/store/sql-runner.js';
 import type { BenchContext } from '../harness/context.js';
 import { median, round } from '../harness/context.js';
 import { preciseCpuSeconds } from '../harness/cpu.js';
@@ -121,12 +121,19 @@ export async function benchClaimGrowth(ctx: BenchContext): Promise<BenchResult[]
 
 /** The store's runner, keeping the claim statement it sends (the one with the `candidates` CTE). */
 function recording(runner: SqlRunner, side: Side): SqlRunner {
+  const note = (text: string, params: readonly unknown[] = []) => {
+    if (text.includes(' candidates as (')) side.claimStatement = { text, params };
+  };
   return {
     query(text, params) {
-      if (text.includes('with candidates as')) side.claimStatement = { text, params: params ?? [] };
+      note(text, params);
       return runner.query(text, params);
     },
     transaction: (fn) => runner.transaction((tx) => fn(recording(tx, side))),
+    pipeline(statements) {
+      for (const s of statements) note(s.text, s.params);
+      return runTogether(runner, statements);
+    },
   };
 }
 

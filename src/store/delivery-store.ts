@@ -11,8 +11,8 @@ import type {
 } from '../forward/ports.js';
 import { createGroupCommit, type GroupCommitOptions } from './group-commit.js';
 import { guardedRunner } from './guarded-runner.js';
-import { inTransaction } from './in-transaction.js';
-import type { SqlRunner } from './sql-runner.js';
+import { inTransaction, retryingRollbacks } from './in-transaction.js';
+import { runTogether, type SqlRunner, type Statement } from './sql-runner.js';
 
 /*
  * The delivery queue (SPEC 10.2). Claims of one destination are serialised across every process
@@ -38,27 +38,41 @@ const LOCK_DESTINATION = `select pg_advisory_xact_lock(hashtext('leadgate.delive
 const LOCK_DESTINATION_FOR_CLAIM = `select pg_advisory_xact_lock(hashtext('leadgate.deliveries'), hashtext($1::text)),
   set_config('plan_cache_mode', 'force_generic_plan', true)`;
 
-const CAPACITY = `
-select
-  (select count(distinct claim_token)::int from deliveries where destination = $1::text and lease_until > now()) as in_flight,
-  (select (extract(epoch from next_send_at) * 1000)::float8 from destination_pacing where destination = $1::text) as next_send_ms,
-  (extract(epoch from clock_timestamp()) * 1000)::float8 as now_ms`;
-
 /** An update waits while an earlier delivery of its lead to this destination is queued (or in flight) or dead (point 5). */
 const ORDER_GUARD = `(d.event <> 'update' or not exists (
       select 1 from deliveries p where p.lead_id = d.lead_id and p.destination = d.destination and p.id < d.id and p.state in ('queued', 'dead')))`;
 
 /**
- * Inserts of one route go together in calls of up to `batch` (noojee's insertLeadsFast); every
- * other delivery is a call of its own. The calls are taken in due order, as many as there are slots.
- * The rows are updated through deliveries_pkey (`id = any(array(…))`); each row finds its call in
- * a jsonb map of id to call, built once (an InitPlan; a lookup is a binary search), because a join
- * with `ranked` was planned as a nested loop that rescanned the whole CTE for every row: 141 rows
- * made 19,881 comparisons, 1,600 rows (16 calls of 100) 2.6 million.
+ * The room a claim has, read after the destination's lock (a statement of its own before this one,
+ * so this one's snapshot sees every claim committed before the lock was granted): the calls it may
+ * start, the slots `maxConcurrency` ($2) leaves free (distinct claim tokens of live leases) and,
+ * with `ratePerSecond` (a gap of $6 ms between starts), as many as fit before the horizon ($7 ms
+ * ahead), the first starting at `base_ms`.
+ */
+const ROOM = `
+  select least(
+      greatest(0, $2::int - (select count(distinct claim_token)::int from deliveries where destination = $1::text and lease_until > now())),
+      case when $6::float8 <= 0 then $2::int when p.lookahead < 0 then 0 else 1 + floor(p.lookahead / $6::float8)::int end) as calls,
+    p.base_ms
+  from (select b.base_ms, b.now_ms + $7::float8 - b.base_ms as lookahead
+        from (select greatest(coalesce(n.next_send_ms, 0), n.now_ms) as base_ms, n.now_ms
+              from (select (select (extract(epoch from next_send_at) * 1000)::float8 from destination_pacing where destination = $1::text) as next_send_ms,
+                           (extract(epoch from clock_timestamp()) * 1000)::float8 as now_ms) n) b) p`;
+
+/**
+ * One claim in one statement: its room (ROOM), the due rows, the calls they make, their leases and,
+ * when paced, the pacing row moved past the calls taken. Inserts of one route go together in calls
+ * of up to `batch` ($3, noojee's insertLeadsFast); every other delivery is a call of its own. The
+ * calls are taken in due order, as many as there is room for. The rows are updated through
+ * deliveries_pkey (`id = any(array(…))`); each row finds its call in a jsonb map of id to call,
+ * built once (an InitPlan; a lookup is a binary search), because a join with `ranked` was planned
+ * as a nested loop that rescanned the whole CTE for every row: 141 rows made 19,881 comparisons,
+ * 1,600 rows (16 calls of 100) 2.6 million.
  */
 function claimStatement(candidates: string): string {
   return `
-with candidates as (${candidates}
+with room as materialized (${ROOM}
+), candidates as (${candidates}
 ), grouped as (
   select id, case when event = 'insert' and $3::int > 1
     then 'i' || md5(route::text) || '.' || ((row_number() over (partition by event, route order by id) - 1) / $3::int)::text
@@ -72,17 +86,24 @@ with candidates as (${candidates}
     lease_until = now() + ($4::int * interval '1 millisecond'),
     next_attempt_at = now() + ($4::int * interval '1 millisecond'),
     uncertain = d.uncertain or d.claim_token is not null,
-    claim_token = $5::text || ':' || ((select jsonb_object_agg(id::text, call) from ranked where call_rank <= $2::int) ->> d.id::text),
+    claim_token = $5::text || ':' || ((select jsonb_object_agg(id::text, call) from ranked where call_rank <= (select calls from room)) ->> d.id::text),
     updated_at = now()
   -- state || '': not an expression deliveries_due_idx's predicate (state = 'queued') can match, so
   -- the rows are read through deliveries_pkey alone, not by a scan of every queued row
-  where d.id = any(array(select id from ranked where call_rank <= $2::int)) and d.state || '' = 'queued'
+  where d.id = any(array(select id from ranked where call_rank <= (select calls from room))) and d.state || '' = 'queued'
   returning d.id, d.lead_id, d.destination, d.event, d.route, d.payload, d.attempt_count, d.uncertain, d.claim_token, d.dialer_lead_id
+), paced as (
+  insert into destination_pacing (destination, next_send_at)
+  select $1::text, to_timestamp((r.base_ms + n.calls * $6::float8) / 1000)
+  from room r, (select count(distinct claim_token) as calls from claimed) n
+  where $6::float8 > 0 and n.calls > 0
+  on conflict (destination) do update set next_send_at = excluded.next_send_at
 )
 select c.id::text as id, c.lead_id::text as lead_id, c.event, c.route, c.payload, c.attempt_count, c.uncertain, c.claim_token,
   coalesce(c.dialer_lead_id, (select i.dialer_lead_id from deliveries i where i.lead_id = c.lead_id and i.destination = c.destination
     and i.event = 'insert' and i.state = 'delivered' order by i.id desc limit 1)) as dialer_lead_id,
-  l.template_id, l.campaign_id, l.allocation_id, l.external_id, l.status, l.callback_at, l.priority, l.fields, l.phones, l.contact_hours
+  l.template_id, l.campaign_id, l.allocation_id, l.external_id, l.status, l.callback_at, l.priority, l.fields, l.phones, l.contact_hours,
+  (select base_ms from room) as base_ms
 from claimed c left join leads l on l.id = c.lead_id
 order by c.id`;
 }
@@ -91,16 +112,15 @@ const CLAIM_DUE = claimStatement(`
   select d.id, d.event, d.route from deliveries d
   where d.destination = $1::text and d.state = 'queued' and d.next_attempt_at <= now() and ${ORDER_GUARD}
   order by d.next_attempt_at, d.id
-  limit $2::int * $3::int`);
+  limit (select calls from room) * $3::int`);
+
+/** Sync mode: whether the lead's insert delivery is still queued (in flight elsewhere) after a claim that did not take it. */
+const QUEUED_INSERT = `select 1 from deliveries where lead_id = $1::bigint and destination = $2::text and event = 'insert' and state = 'queued'`;
 
 const CLAIM_INSERT = claimStatement(`
   select d.id, d.event, d.route from deliveries d
-  where d.lead_id = $6::bigint and d.destination = $1::text and d.event = 'insert' and d.state = 'queued' and d.next_attempt_at <= now()
+  where d.lead_id = $8::bigint and d.destination = $1::text and d.event = 'insert' and d.state = 'queued' and d.next_attempt_at <= now()
   limit 1`);
-
-const PACE = `
-insert into destination_pacing (destination, next_send_at) values ($1::text, to_timestamp($2::float8 / 1000))
-on conflict (destination) do update set next_send_at = excluded.next_send_at`;
 
 /** One slot: the later of the next free one and now; answers its start. */
 const RESERVE = `
@@ -170,6 +190,8 @@ interface ClaimRow {
   fields: Record<string, unknown> | null;
   phones: string[] | null;
   contact_hours: string | null;
+  /** when the first call may start (ms since the epoch, the database's clock) */
+  base_ms: number;
 }
 
 function toDelivery(row: ClaimRow, destination: string): ClaimedDelivery {
@@ -264,37 +286,31 @@ export function createDeliveryStore(backendRunner: SqlRunner, options: DeliveryS
     options.settleGrouping ?? SETTLE_GROUPING,
   );
 
-  /** Under the destination's lock: how many calls may start, and when the first may. */
-  async function capacity(tx: SqlRunner, destination: string, limits: ClaimLimits) {
-    await tx.query(LOCK_DESTINATION_FOR_CLAIM, [destination]);
-    const [row] = await tx.query<{ in_flight: number; next_send_ms: number | null; now_ms: number }>(CAPACITY, [destination]);
-    const slots = Math.max(0, limits.maxConcurrency - row!.in_flight);
-    if (limits.ratePerSecond <= 0) return { calls: slots, base: row!.now_ms, gapMs: 0 };
-    const gapMs = 1000 / limits.ratePerSecond;
-    const base = Math.max(row!.next_send_ms ?? 0, row!.now_ms);
-    const lookahead = row!.now_ms + limits.horizonMs - base;
-    const paced = lookahead < 0 ? 0 : 1 + Math.floor(lookahead / gapMs);
-    return { calls: Math.min(slots, paced), base, gapMs };
-  }
-
-  async function claimWith(tx: SqlRunner, statement: string, destination: string, limits: ClaimLimits, extra: unknown[]): Promise<ClaimedCall[]> {
-    const room = await capacity(tx, destination, limits);
-    if (room.calls === 0) return [];
-    const rows = await tx.query<ClaimRow>(statement, [destination, room.calls, limits.batch, limits.leaseMs, randomUUID(), ...extra]);
-    const calls = toCalls(rows, destination, (i) => room.base + i * room.gapMs);
-    if (room.gapMs > 0 && calls.length > 0) await tx.query(PACE, [destination, room.base + calls.length * room.gapMs]);
-    return calls;
+  /**
+   * The destination's lock, then the claim, then `after`: statements of their own, so the claim's
+   * snapshot sees every claim committed before the lock was granted, sent together (begin and
+   * commit included: one round trip on PostgreSQL, where a claim used to be five, and the calls
+   * it leased kept their slots through all of them: bench/experiments/forward-statements.ts 1 8000).
+   */
+  async function claimWith(statement: string, destination: string, limits: ClaimLimits, extra: unknown[], after: Statement[] = []) {
+    const gapMs = limits.ratePerSecond > 0 ? 1000 / limits.ratePerSecond : 0;
+    const params = [destination, limits.maxConcurrency, limits.batch, limits.leaseMs, randomUUID(), gapMs, limits.horizonMs, ...extra];
+    const [, claimed, ...answers] = await retryingRollbacks(() =>
+      runTogether(runner, [{ text: LOCK_DESTINATION_FOR_CLAIM, params: [destination] }, { text: statement, params }, ...after]),
+    );
+    const rows = claimed as ClaimRow[];
+    const base = rows[0]?.base_ms ?? 0;
+    return { calls: toCalls(rows, destination, (i) => base + i * gapMs), answers };
   }
 
   return {
-    claim: (destination, limits) => inTransaction(runner, (tx) => claimWith(tx, CLAIM_DUE, destination, limits, [])),
-    claimInsert: (leadId, destination, limits) =>
-      inTransaction(runner, async (tx) => {
-        const calls = await claimWith(tx, CLAIM_INSERT, destination, { ...limits, batch: 1 }, [leadId]);
-        if (calls[0]) return calls[0];
-        const [queued] = await tx.query(`select 1 from deliveries where lead_id = $1::bigint and destination = $2::text and event = 'insert' and state = 'queued'`, [leadId, destination]);
-        return queued ? 'busy' : 'none';
-      }),
+    claim: async (destination, limits) => (await claimWith(CLAIM_DUE, destination, limits, [])).calls,
+    async claimInsert(leadId, destination, limits) {
+      const queued = { text: QUEUED_INSERT, params: [leadId, destination] };
+      const { calls, answers } = await claimWith(CLAIM_INSERT, destination, { ...limits, batch: 1 }, [leadId], [queued]);
+      if (calls[0]) return calls[0];
+      return (answers[0]?.length ?? 0) > 0 ? 'busy' : 'none';
+    },
     async settle(token, results, retried = false) {
       if (results.length > 0) await settleGrouped({ token, results, retried });
     },

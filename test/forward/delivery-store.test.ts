@@ -3,7 +3,8 @@ import type { ClaimLimits, DeliverySettlement } from '../../src/forward/ports.js
 import { createDeliveryStore } from '../../src/store/delivery-store.js';
 import { createLeadStore } from '../../src/store/lead-store.js';
 import { newLead } from '../support/new-lead.js';
-import { openTestBackend, type TestBackend } from '../support/test-backend.js';
+import { openPostgresBackend } from '../../src/store/backends/postgres.js';
+import { openTestBackend, SERVER_URL, type TestBackend } from '../support/test-backend.js';
 
 const LIMITS: ClaimLimits = { maxConcurrency: 2, ratePerSecond: 0, batch: 1, leaseMs: 60_000, horizonMs: 1000 };
 const TO = { templateId: 3, campaignId: 7, allocationId: 21 };
@@ -103,6 +104,23 @@ describe('claiming', () => {
     expect(next).toHaveLength(1);
     expect(next[0]!.deliveries[0]!.lead!.phones).toHaveLength(1);
     expect(next[0]!.deliveries[0]!.to).toEqual(TO);
+  });
+
+  it.skipIf(!SERVER_URL)('keeps maxConcurrency when claims of several processes race (each its own pool): the slots are taken once', async () => {
+    await store.insertLeads(Array.from({ length: 30 }, () => newLead(nextPhone(), { forward })));
+    const pools = await Promise.all([1, 2, 3, 4].map(() => openPostgresBackend(backend.url!, { poolSize: 4 })));
+    try {
+      const queues = pools.map((p) => createDeliveryStore(p.runner));
+      const limits = { ...LIMITS, maxConcurrency: 5 };
+      const claims = await Promise.all(Array.from({ length: 24 }, (_, i) => queues[i % queues.length]!.claim('pbx', limits)));
+      const calls = claims.flat();
+      expect(calls).toHaveLength(5);
+      const ids = calls.flatMap((c) => c.deliveries.map((d) => d.id));
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(new Set(calls.map((c) => c.token)).size).toBe(5);
+    } finally {
+      await Promise.all(pools.map((p) => p.close()));
+    }
   });
 
   it('groups inserts of one route into calls of up to `batch`, in order', async () => {

@@ -1,5 +1,5 @@
 import type postgres from 'postgres';
-import type { SqlRunner } from '../sql-runner.js';
+import type { SqlRunner, Statement } from '../sql-runner.js';
 
 /**
  * The store's SQL surface over a postgres.js client. Kept apart from the migrator (which reads
@@ -16,5 +16,29 @@ export function postgresRunner(sql: postgres.Sql | postgres.TransactionSql): Sql
       if (!('begin' in sql)) throw new Error('nested transactions are not supported');
       return (await sql.begin((tx) => fn(postgresRunner(tx)))) as T;
     },
+    ...('reserve' in sql ? { pipeline: (statements: readonly Statement[]) => pipelined(sql, statements) } : {}),
   };
+}
+
+/**
+ * begin, the statements and commit written to one reserved connection at once. A statement that
+ * fails aborts the transaction: the ones after it fail as aborted, and the commit then rolls it
+ * back (PostgreSQL answers a commit of an aborted transaction with a rollback), so the connection
+ * goes back to the pool outside any transaction, whatever failed.
+ */
+async function pipelined(sql: postgres.Sql, statements: readonly Statement[]): Promise<unknown[][]> {
+  const connection = await sql.reserve();
+  try {
+    const sent = [
+      connection.unsafe('begin'),
+      ...statements.map((s) => connection.unsafe(s.text, (s.params ?? []) as postgres.ParameterOrJSON<never>[], { prepare: true })),
+      connection.unsafe('commit'),
+    ];
+    const settled = await Promise.allSettled(sent);
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return settled.slice(1, -1).map((r) => [...((r as PromiseFulfilledResult<unknown[]>).value)]);
+  } finally {
+    connection.release();
+  }
 }

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { SqlRunner } from '../sql-runner.js';
+import { runTogether, type SqlRunner } from '../sql-runner.js';
 
 /**
  * One SqlRunner for the app's whole life whose statements go to the connection of the request
@@ -23,6 +23,7 @@ export function createRequestScope(): RequestScope {
     runner: {
       query: <R extends object>(text: string, params?: readonly unknown[]) => current().query<R>(text, params),
       transaction: <T>(fn: (tx: SqlRunner) => Promise<T>) => current().transaction(fn),
+      pipeline: (statements) => runTogether(current(), statements),
     },
     run: (runner, fn) => storage.run(runner, fn),
   };
