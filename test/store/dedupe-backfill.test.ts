@@ -94,14 +94,23 @@ describe('a dedupe backfill', () => {
   });
 });
 
+/**
+ * A lead written under the old rules, the email key added, and the walk started and stopped
+ * between reading its batch (this lead in it) and registering the batch's claims.
+ */
+async function walkStoppedAtClaims(email: string) {
+  await planBackfills(backend.runner, [before]);
+  const lead = await oldLead(email);
+  await planBackfills(backend.runner, [after]);
+  const paused = pausedBeforeClaims(backend.runner);
+  const walk = backfillStep(paused.runner, templates, { batchIds: 1_000, graceSeconds: 0 });
+  await Promise.race([paused.atClaims, walk.then((step) => Promise.reject(new Error(`the walk ended (${step}) before registering claims`)))]);
+  return { lead, walk, resume: paused.resume };
+}
+
 describe.skipIf(!SERVER_URL)('a dedupe backfill racing the leads it walks (server PostgreSQL)', () => {
   it('an update that changes the email while the batch is in flight: the lead claims its new email, not the old', async () => {
-    await planBackfills(backend.runner, [before]);
-    const lead = await oldLead('before.update@example.com');
-    await planBackfills(backend.runner, [after]);
-    const paused = pausedBeforeClaims(backend.runner);
-    const walk = backfillStep(paused.runner, templates, { batchIds: 1_000, graceSeconds: 0 });
-    await Promise.race([paused.atClaims, walk.then((step) => Promise.reject(new Error(`the walk ended (${step}) before registering claims`)))]);
+    const { lead, walk, resume } = await walkStoppedAtClaims('before.update@example.com');
 
     const fields = { ...lead.fields, email: 'after.update@example.com' };
     const update = store.updateLead({
@@ -110,7 +119,7 @@ describe.skipIf(!SERVER_URL)('a dedupe backfill racing the leads it walks (serve
       keys: { scope: 'campaign', claims: keyClaims(after.matchKeys, fields, lead.phones) },
     });
     const updateWaited = await stillRunningAfter(update, 300);
-    paused.resume();
+    resume();
     expect(await walk).toBe('worked');
     expect(await update).toEqual({ kind: 'updated', leadId: lead.id });
 
@@ -125,16 +134,11 @@ describe.skipIf(!SERVER_URL)('a dedupe backfill racing the leads it walks (serve
   });
 
   it('a close while the batch is in flight: the closed lead holds no claim', async () => {
-    await planBackfills(backend.runner, [before]);
-    const lead = await oldLead('closed.meanwhile@example.com');
-    await planBackfills(backend.runner, [after]);
-    const paused = pausedBeforeClaims(backend.runner);
-    const walk = backfillStep(paused.runner, templates, { batchIds: 1_000, graceSeconds: 0 });
-    await Promise.race([paused.atClaims, walk.then((step) => Promise.reject(new Error(`the walk ended (${step}) before registering claims`)))]);
+    const { lead, walk, resume } = await walkStoppedAtClaims('closed.meanwhile@example.com');
 
     const close = closeLead(backend.runner, lead.id, 'test');
     const closeWaited = await stillRunningAfter(close, 300);
-    paused.resume();
+    resume();
     expect(await walk).toBe('worked');
     expect(await close).toBe(true);
 
