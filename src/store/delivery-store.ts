@@ -47,17 +47,21 @@ const ORDER_GUARD = `(d.event <> 'update' or not exists (
  * so this one's snapshot sees every claim committed before the lock was granted): the calls it may
  * start, the slots `maxConcurrency` ($2) leaves free (distinct claim tokens of live leases) and,
  * with `ratePerSecond` (a gap of $6 ms between starts), as many as fit before the horizon ($7 ms
- * ahead), the first starting at `base_ms`.
+ * ahead), the first starting at `base_ms`: the pacing row's next start, or now if that has passed.
  */
 const ROOM = `
-  select least(
+pacing as materialized (
+  select greatest(coalesce((select (extract(epoch from next_send_at) * 1000)::float8 from destination_pacing where destination = $1::text), 0), n.now_ms) as base_ms,
+    n.now_ms + $7::float8 as horizon_ms
+  from (select (extract(epoch from clock_timestamp()) * 1000)::float8 as now_ms) n
+), room as materialized (
+  select p.base_ms, least(
       greatest(0, $2::int - (select count(distinct claim_token)::int from deliveries where destination = $1::text and lease_until > now())),
-      case when $6::float8 <= 0 then $2::int when p.lookahead < 0 then 0 else 1 + floor(p.lookahead / $6::float8)::int end) as calls,
-    p.base_ms
-  from (select b.base_ms, b.now_ms + $7::float8 - b.base_ms as lookahead
-        from (select greatest(coalesce(n.next_send_ms, 0), n.now_ms) as base_ms, n.now_ms
-              from (select (select (extract(epoch from next_send_at) * 1000)::float8 from destination_pacing where destination = $1::text) as next_send_ms,
-                           (extract(epoch from clock_timestamp()) * 1000)::float8 as now_ms) n) b) p`;
+      case when $6::float8 <= 0 then $2::int
+           when p.horizon_ms < p.base_ms then 0
+           else 1 + floor((p.horizon_ms - p.base_ms) / $6::float8)::int end) as calls
+  from pacing p
+)`;
 
 /**
  * One claim in one statement: its room (ROOM), the due rows, the calls they make, their leases and,
@@ -71,8 +75,7 @@ const ROOM = `
  */
 function claimStatement(candidates: string): string {
   return `
-with room as materialized (${ROOM}
-), candidates as (${candidates}
+with ${ROOM}, candidates as (${candidates}
 ), grouped as (
   select id, case when event = 'insert' and $3::int > 1
     then 'i' || md5(route::text) || '.' || ((row_number() over (partition by event, route order by id) - 1) / $3::int)::text
