@@ -39,7 +39,7 @@ import { readRulesDir } from '../../src/ruleset/read-rules-dir.js';
 import { compileRuleSet } from '../../src/ruleset/rule-set.js';
 import { RulesHolder } from '../../src/ruleset/rules-holder.js';
 import { openPgliteBackend } from '../../src/store/backends/pglite.js';
-import { migratePostgres, STORE_SESSION_SETTINGS } from '../../src/store/backends/postgres.js';
+import { migratePostgres, storePoolOptions } from '../../src/store/backends/postgres.js';
 import type { SqlRunner, StoreBackend } from '../../src/store/sql-runner.js';
 
 const variant = new Set((process.env.LEADGATE_VARIANT ?? '').split(',').filter(Boolean));
@@ -119,14 +119,10 @@ function runnerOver(sql: postgres.Sql | postgres.TransactionSql): SqlRunner {
 
 async function openBackend(url: string): Promise<StoreBackend> {
   await migratePostgres(url);
+  // the product's pool options (JIT off among its session settings: a copy of them here once
+  // lacked it, and every group insert paid an LLVM compile), with this variant's changes on top
   const sql = postgres(url, {
-    max: poolSize,
-    connect_timeout: 5,
-    onnotice: () => {},
-    // the product's session settings (JIT off): without them the group insert's plan passes
-    // jit_above_cost and every statement pays 10+ ms of LLVM work, which made this server a
-    // reference 20 times slower than leadgate itself
-    connection: STORE_SESSION_SETTINGS,
+    ...storePoolOptions({ poolSize }),
     ...(variant.has('nodelay')
       ? {
           socket: ({ host, port }: { host: string[]; port: number[] }) =>

@@ -35,8 +35,7 @@ const LOCK_DESTINATION = `select pg_advisory_xact_lock(hashtext('leadgate.delive
  * claim, bench/experiments/forward-statements.ts 1 8000). Both plans read the same indexes
  * (bench forward-claim's EXPLAIN).
  */
-const LOCK_DESTINATION_FOR_CLAIM = `select pg_advisory_xact_lock(hashtext('leadgate.deliveries'), hashtext($1::text)),
-  set_config('plan_cache_mode', 'force_generic_plan', true)`;
+const LOCK_DESTINATION_FOR_CLAIM = `${LOCK_DESTINATION}, set_config('plan_cache_mode', 'force_generic_plan', true)`;
 
 /** An update waits while an earlier delivery of its lead to this destination is queued (or in flight) or dead (point 5). */
 const ORDER_GUARD = `(d.event <> 'update' or not exists (

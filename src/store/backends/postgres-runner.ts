@@ -37,7 +37,7 @@ async function pipelined(sql: postgres.Sql, statements: readonly Statement[]): P
     const settled = await Promise.allSettled(sent);
     const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
-    return settled.slice(1, -1).map((r) => [...((r as PromiseFulfilledResult<unknown[]>).value)]);
+    return settled.slice(1, -1).map((r) => (r as PromiseFulfilledResult<unknown[]>).value);
   } finally {
     connection.release();
   }

@@ -46,15 +46,20 @@ export async function migratePostgres(url: string): Promise<void> {
  */
 const reconnectDelaySeconds = (failures: number): number => Math.min(0.05 * 2 ** failures, 1);
 
-/** The store's connection pool (no migration: openPostgresBackend migrates first). */
-export function storePool(url: string, options: PostgresOptions = {}): postgres.Sql {
-  return postgres(url, {
+/** The options of the store's pool: its size and timeouts, the reconnect wait, the session settings. */
+export function storePoolOptions(options: PostgresOptions = {}) {
+  return {
     max: options.poolSize ?? 20,
     connect_timeout: options.connectTimeoutSeconds ?? 5,
     backoff: reconnectDelaySeconds,
     onnotice: () => {},
     connection: STORE_SESSION_SETTINGS,
-  });
+  } satisfies postgres.Options<Record<string, never>>;
+}
+
+/** The store's connection pool (no migration: openPostgresBackend migrates first). */
+export function storePool(url: string, options: PostgresOptions = {}): postgres.Sql {
+  return postgres(url, storePoolOptions(options));
 }
 
 export async function openPostgresBackend(url: string, options: PostgresOptions = {}): Promise<StoreBackend> {
