@@ -59,7 +59,8 @@ with probed as materialized (
     (select true from dnc where dnc.e164 = any(r.phones) and dnc.campaign_id in (0, r.campaign_id) limit 1) is not null as dnc_hit,
     (select true from leads l where l.campaign_id = r.campaign_id and l.external_id = r.external_id and l.state <> 'reallocated' limit 1) is not null
       as external_live,
-    ${firstHeldClaim('coalesce(r.created_at, now())')} as duplicate,
+    -- Kept forever, the duplicate to answer; with a window the probes below cover its claims already.
+    case when r.window_hours is null then ${firstHeldClaim('coalesce(r.created_at, now())')} end as duplicate,
     -- With a window a claim held may have expired: any claim held, checked or not, is insert-one's
     -- to decide. One (scope, e164) or (scope, key, value) lookup per claim, as precheck.ts: given
     -- e164 = any(phones), or a join with unnest(phones), the planner searched the index by scope
