@@ -5,14 +5,13 @@
  *   npx tsx bench/experiments/cpu-budget.ts [slices=3] [seconds=4]
  */
 import { readFileSync } from 'node:fs';
-import { migratePostgres } from '../../src/store/backends/postgres.js';
 import { runExperiment } from '../harness/cleanup.js';
 import { cpuSeconds, postgresCpuSeconds } from '../harness/cpu.js';
 import { allocatePhoneBlocks, NOOJEE, TARGET_QUERY } from '../harness/leads.js';
 import { LoadGenerator, type LoadJob } from '../harness/load.js';
 import { startThrowawayPostgres } from '../harness/postgres-server.js';
 import { settle } from '../harness/seed.js';
-import { startLeadgate, startStub, writeBasicRules, writeCrmRules } from '../harness/servers.js';
+import { startPlainAndChecked } from '../harness/servers.js';
 
 const [slicesText = '3', secondsText = '4'] = process.argv.slice(2);
 
@@ -25,13 +24,7 @@ function machineTicks(): { busy: number; total: number } {
 
 async function main() {
   const pg = await startThrowawayPostgres();
-  const plainUrl = await pg.freshDatabase('budget_plain');
-  const checkedUrl = await pg.freshDatabase('budget_checked');
-  await migratePostgres(plainUrl);
-  await migratePostgres(checkedUrl);
-  const crm = await startStub('crm');
-  const plain = await startLeadgate('budget-plain', { databaseUrl: plainUrl, rulesDir: await writeBasicRules('rules-budget-plain') });
-  const checked = await startLeadgate('budget-checked', { databaseUrl: checkedUrl, rulesDir: await writeCrmRules('rules-budget', crm.base) });
+  const { crm, plain, checked, plainUrl, checkedUrl } = await startPlainAndChecked(pg, 'budget');
   const load = new LoadGenerator();
   const job = (base: string, prefix: string, durationSec: number): LoadJob => ({
     url: `${base}${NOOJEE}/insertLeadFast?${TARGET_QUERY}`,

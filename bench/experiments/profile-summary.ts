@@ -1,7 +1,7 @@
 /**
  * Summarises a V8 .cpuprofile (from BENCH_CPU_PROF=DIR npm run bench -- <part>): self time by
  * function and by package / source folder, and inclusive time of the functions that matter.
- *   npx tsx bench/experiments/profile-summary.ts DIR/dupcheck.cpuprofile [top=25] [filter-regex]
+ *   npx tsx bench/experiments/profile-summary.ts DIR/dupcheck-checked.cpuprofile [top=25] [filter-regex]
  */
 import { readFileSync } from 'node:fs';
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
+import { migratePostgres } from '../../src/store/backends/postgres.js';
 import { onCleanup } from './cleanup.js';
 import { BENCH_API_KEY } from './leads.js';
 import { buildLeadgate } from './build.js';
@@ -235,4 +236,20 @@ export async function startStub(mode: 'echo' | 'crm' | 'echo-stream' | 'echo-inc
     throw error;
   }
   return { ...service, base };
+}
+
+/**
+ * The duplicate-check comparison's servers: the 0 ms CRM stub, and two leadgates on fresh migrated
+ * databases of `pg`, one plain (basic rules), one checking every insert with the stub. `name`
+ * prefixes the databases, servers and rule folders.
+ */
+export async function startPlainAndChecked(pg: { freshDatabase(name: string): Promise<string> }, name: string) {
+  const plainUrl = await pg.freshDatabase(`${name}_plain`);
+  const checkedUrl = await pg.freshDatabase(`${name}_checked`);
+  await migratePostgres(plainUrl);
+  await migratePostgres(checkedUrl);
+  const crm = await startStub('crm');
+  const plain = await startLeadgate(`${name}-plain`, { databaseUrl: plainUrl, rulesDir: await writeBasicRules(`rules-${name}-plain`) });
+  const checked = await startLeadgate(`${name}-checked`, { databaseUrl: checkedUrl, rulesDir: await writeCrmRules(`rules-${name}-checked`, crm.base) });
+  return { crm, plain, checked, plainUrl, checkedUrl };
 }

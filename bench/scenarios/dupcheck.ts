@@ -1,4 +1,3 @@
-import { migratePostgres } from '../../src/store/backends/postgres.js';
 import type { BenchContext } from '../harness/context.js';
 import { median, round } from '../harness/context.js';
 import { cpuMeter, cpuPer, cpuPerLead } from '../harness/cpu.js';
@@ -6,7 +5,7 @@ import { createFloorClient, type FloorRun } from '../harness/floor-client.js';
 import { allocatePhoneBlocks, NOOJEE, TARGET_QUERY } from '../harness/leads.js';
 import { fmtMs, LoadGenerator, type LoadJob, type LoadResult } from '../harness/load.js';
 import { settle } from '../harness/seed.js';
-import { startLeadgate, startStub, writeBasicRules, writeCrmRules } from '../harness/servers.js';
+import { startPlainAndChecked } from '../harness/servers.js';
 import type { BenchResult } from '../result.js';
 
 const CONNECTIONS = 16;
@@ -28,13 +27,7 @@ const PACED_SECONDS = 6;
  */
 export async function benchDupCheck(ctx: BenchContext): Promise<BenchResult[]> {
   const pg = await ctx.postgres();
-  const plainUrl = await pg.freshDatabase('bench_dupcheck_plain');
-  const checkedUrl = await pg.freshDatabase('bench_dupcheck');
-  await migratePostgres(plainUrl);
-  await migratePostgres(checkedUrl);
-  const crm = await startStub('crm');
-  const plain = await startLeadgate('dupcheck-plain', { databaseUrl: plainUrl, rulesDir: await writeBasicRules('rules-dupcheck-plain') });
-  const checked = await startLeadgate('dupcheck', { databaseUrl: checkedUrl, rulesDir: await writeCrmRules('rules-dupcheck', crm.base) });
+  const { crm, plain, checked, plainUrl, checkedUrl } = await startPlainAndChecked(pg, 'dupcheck');
   const floor = createFloorClient(checkedUrl, crm.base, CONNECTIONS);
   const load = new LoadGenerator();
   try {
